@@ -1,0 +1,3 @@
+export { freePort } from './freePort.js';
+export { RedisServer } from './RedisServer.js';
+export { waitFor } from './waitFor.js';

@@ -1,0 +1,28 @@
+import type { Logger, ReadinessCheck, SnowflakeGenerator, Storage } from '@driftway/common';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { GatewayConfig } from './config.js';
+
+/** What buildApp's parts share. Built once at the root; parts never reach for process.env. */
+export interface GatewayContext {
+  config: GatewayConfig;
+  storage: Storage;
+  /** Null in embedded mode (BUS=local). */
+  redis: Redis | null;
+  logger: Logger;
+  metrics: Registry;
+  snowflakes: SnowflakeGenerator;
+  /** Parts push their /ready checks here. */
+  readiness: ReadinessCheck[];
+  /** Parts push cleanup here; run in reverse order when the app closes. */
+  onClose: (() => Promise<void> | void)[];
+  now: () => number;
+}
+
+export interface GatewayDeps {
+  storage: Storage;
+  redis: Redis | null;
+  logger: Logger;
+  /** Tests inject a clock; defaults to Date.now. */
+  now?: () => number;
+}

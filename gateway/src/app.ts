@@ -1,0 +1,93 @@
+import {
+  createMetricsRegistry,
+  installErrorHandling,
+  registerHealthRoutes,
+  SnowflakeGenerator,
+} from '@driftway/common';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { registerAuthentication } from './auth/registerAuthentication.js';
+import type { GatewayConfig } from './config.js';
+import type { GatewayContext, GatewayDeps } from './GatewayContext.js';
+import { registerObservability } from './observability/registerObservability.js';
+import { requestIdFrom } from './observability/requestId.js';
+import { registerProxy } from './proxy/registerProxy.js';
+import { registerRateLimiting } from './ratelimit/registerRateLimiting.js';
+import './types.js';
+
+/**
+ * Builds the gateway with its dependencies injected; nothing listens here. Request pipeline, in
+ * hook order: request id and metrics → resolve identity (never rejects) → rate limit (by identity,
+ * else by client IP) → enforce access (401/403) → route handler or proxy.
+ */
+export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    // X-Forwarded-For is believed only from these addresses; anyone else's is ignored.
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+    genReqId: requestIdFrom,
+    requestIdHeader: false,
+    disableRequestLogging: true,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+  });
+
+  const ctx: GatewayContext = {
+    config,
+    storage: deps.storage,
+    redis: deps.redis,
+    logger: deps.logger,
+    metrics: createMetricsRegistry({ service: 'gateway' }),
+    snowflakes: new SnowflakeGenerator(0, process.pid % 32),
+    readiness: [],
+    onClose: [],
+    now: deps.now ?? Date.now,
+  };
+  app.decorateRequest('identity', null);
+  installErrorHandling(app);
+
+  await app.register(helmet, { global: true, contentSecurityPolicy: false });
+  await app.register(cors, {
+    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
+    credentials: true,
+    exposedHeaders: [
+      'X-Request-Id',
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
+      'X-RateLimit-Reset-After',
+      'X-RateLimit-Bucket',
+      'Retry-After',
+    ],
+  });
+
+  ctx.readiness.push({
+    name: 'storage',
+    required: true,
+    run: async () => {
+      await ctx.storage.ping();
+      return { status: 'up', kind: ctx.storage.kind };
+    },
+  });
+
+  registerObservability(app, ctx);
+  const auth = await registerAuthentication(app, ctx);
+  app.addHook('onRequest', auth.resolveIdentity);
+  await registerRateLimiting(app, ctx);
+  app.addHook('onRequest', auth.enforceAccess);
+  await registerProxy(app, ctx);
+  registerHealthRoutes(app, ctx.readiness);
+
+  app.addHook('onClose', async () => {
+    for (const close of ctx.onClose.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        ctx.logger.warn({ err }, 'error while closing');
+      }
+    }
+  });
+  return app;
+}
