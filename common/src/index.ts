@@ -1,4 +1,5 @@
 export { ConfigError, loadConfig, splitList } from './config/loadConfig.js';
+export { loadOrCreateSecret } from './config/embeddedSecret.js';
 export { commonErrors } from './errors/commonErrors.js';
 export {
   DriftwayError,
