@@ -6,6 +6,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 const needed = [
   { binary: 'redis-server', pkg: 'redis-server' },
   { binary: 'nginx', pkg: 'nginx' },
+  // test/deploy: render nginx/templates the way the nginx image does, and validate docker-compose.yml.
+  { binary: 'envsubst', pkg: 'gettext-base' },
+  { binary: 'docker-compose', pkg: 'docker-compose' },
 ];
 
 const missing = needed.filter(({ binary }) => spawnSync('sh', ['-c', `command -v ${binary}`]).status !== 0);

@@ -59,15 +59,17 @@ function stop(code) {
   stopping = true;
   for (const child of children) child.kill('SIGTERM');
   setTimeout(() => process.exit(code), 12_000).unref();
-  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r))))).then(() =>
-    process.exit(code),
+  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r))))).then(
+    () => process.exit(code),
   );
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
 await waitForReady(`http://127.0.0.1:${port}/ready`);
-process.stdout.write(`\nDriftway is running: ${publicUrl}\n  API: ${publicUrl}/api/v10  ·  health: ${publicUrl}/ready\n\n`);
+process.stdout.write(
+  `\nDriftway is running: ${publicUrl}\n  API: ${publicUrl}/api/v10  ·  health: ${publicUrl}/ready\n\n`,
+);
 
 async function waitForReady(url) {
   const deadline = Date.now() + 30_000;

@@ -1,5 +1,29 @@
-export { ConfigError, loadConfig, splitList } from './config/loadConfig.js';
+export {
+  ACCESS_TOKEN_TYPE,
+  type AccessClaims,
+  AccessTokenVerifier,
+  type AccessTokenVerifierOptions,
+  type VerifyFailure,
+  type VerifyResult,
+} from './auth/AccessTokenVerifier.js';
+export { LruCache } from './auth/LruCache.js';
+export { LocalRevocationChannel } from './auth/revocation/LocalRevocationChannel.js';
+export {
+  RedisRevocationChannel,
+  type RedisRevocationChannelOptions,
+} from './auth/revocation/RedisRevocationChannel.js';
+export type { RevocationChannel, RevocationListener } from './auth/revocation/RevocationChannel.js';
+export {
+  parseRevocationEvent,
+  REVOCATION_CHANNEL,
+  REVOKED_SESSIONS_KEY,
+  type RevocationEvent,
+  type RevokedSession,
+} from './auth/revocation/RevocationEvent.js';
+export { RevocationRegistry, type RevocationRegistryOptions } from './auth/revocation/RevocationRegistry.js';
+export { type PublicJwk, toPublicJwk, VerificationKeys } from './auth/VerificationKeys.js';
 export { loadOrCreateSecret } from './config/embeddedSecret.js';
+export { ConfigError, loadConfig, splitList } from './config/loadConfig.js';
 export { commonErrors } from './errors/commonErrors.js';
 export {
   DriftwayError,
@@ -36,5 +60,7 @@ export {
   SnowflakeGenerator,
   snowflakeTimestamp,
 } from './snowflake/Snowflake.js';
+export { InvalidStateError } from './storage/InvalidStateError.js';
+export { openStorage, type StorageConfig } from './storage/openStorage.js';
 export type * from './storage/ports.js';
 export type * from './storage/records.js';

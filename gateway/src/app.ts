@@ -6,13 +6,14 @@ import {
 } from '@driftway/common';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { registerAuthentication } from './auth/registerAuthentication.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext, GatewayDeps } from './GatewayContext.js';
 import { registerObservability } from './observability/registerObservability.js';
 import { requestIdFrom } from './observability/requestId.js';
 import { registerProxy } from './proxy/registerProxy.js';
+import { RateLimiter } from './ratelimit/RateLimiter.js';
 import { registerRateLimiting } from './ratelimit/registerRateLimiting.js';
 import './types.js';
 
@@ -29,21 +30,32 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     genReqId: requestIdFrom,
     requestIdHeader: false,
-    disableRequestLogging: true,
+    // Request logs come from observability/ with the fields we choose; Fastify's own would double them.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });
 
+  const metrics = createMetricsRegistry({ service: 'gateway' });
+  const now = deps.now ?? Date.now;
   const ctx: GatewayContext = {
     config,
     storage: deps.storage,
     redis: deps.redis,
     logger: deps.logger,
-    metrics: createMetricsRegistry({ service: 'gateway' }),
+    metrics,
     snowflakes: new SnowflakeGenerator(0, process.pid % 32),
     readiness: [],
     onClose: [],
-    now: deps.now ?? Date.now,
+    now,
+    // Built here, not in registerRateLimiting, because auth's handlers (registered earlier) use it.
+    rateLimiter: new RateLimiter({
+      redis: deps.redis,
+      logger: deps.logger,
+      metrics,
+      now,
+      scale: config.rateLimitScale,
+    }),
   };
   app.decorateRequest('identity', null);
   installErrorHandling(app);
@@ -59,6 +71,8 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
       'X-RateLimit-Reset',
       'X-RateLimit-Reset-After',
       'X-RateLimit-Bucket',
+      'X-RateLimit-Global',
+      'X-RateLimit-Scope',
       'Retry-After',
     ],
   });
@@ -77,7 +91,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
   app.addHook('onRequest', auth.resolveIdentity);
   await registerRateLimiting(app, ctx);
   app.addHook('onRequest', auth.enforceAccess);
-  await registerProxy(app, ctx);
+  await registerProxy(app, ctx, deps.routes);
   registerHealthRoutes(app, ctx.readiness);
 
   app.addHook('onClose', async () => {

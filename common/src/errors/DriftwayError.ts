@@ -26,6 +26,8 @@ export class DriftwayError extends Error {
   readonly status: number;
   readonly code: number;
   readonly errors: FieldErrors | undefined;
+  /** The template parameters, kept so callers can branch on them (e.g. STORE_CONFLICT's `what`). */
+  readonly params: Record<string, string | number>;
   readonly headers: Record<string, string>;
 
   constructor(key: string, spec: ErrorSpec, options: DriftwayErrorOptions = {}) {
@@ -35,6 +37,7 @@ export class DriftwayError extends Error {
     this.status = spec.status;
     this.code = spec.code;
     this.errors = options.errors;
+    this.params = options.params ?? {};
     this.headers = options.headers ?? {};
   }
 

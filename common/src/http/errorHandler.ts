@@ -21,7 +21,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     else request.log.info({ err: { key: mapped.key, message: mapped.message } }, 'request rejected');
     return sendError(reply, mapped);
   });
-  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
+  app.setNotFoundHandler((_request: FastifyRequest, reply: FastifyReply) =>
     sendError(reply, commonErrors.create('NOT_FOUND')),
   );
 }

@@ -20,8 +20,8 @@ const CHECK_TIMEOUT_MS = 1_000;
  * a dead Redis does not get the pod restarted). `/ready` runs every check with a timeout.
  */
 export function registerHealthRoutes(app: FastifyInstance, checks: ReadinessCheck[]): void {
-  app.get('/health', { config: { public: true } }, async () => ({ status: 'ok' }));
-  app.get('/ready', { config: { public: true } }, async (_request, reply) => {
+  app.get('/health', { config: { auth: 'none' } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { config: { auth: 'none' } }, async (_request, reply) => {
     const results = await Promise.all(checks.map((c) => runWithTimeout(c)));
     const byName: Record<string, CheckResult> = {};
     let status = 'ready' as 'ready' | 'degraded' | 'unavailable';

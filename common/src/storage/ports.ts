@@ -3,12 +3,14 @@ import type { ApplicationRecord, BotTokenRecord, RefreshTokenRecord, UserRecord 
 /**
  * Storage ports. Every adapter (sqlite/, mongo/) implements all of them and passes the one
  * contract suite in test/storage. Methods go create, read, update, delete. A uniqueness violation
- * throws a DriftwayError with key STORE_CONFLICT and `params.what` naming the field; an
- * unreachable database throws STORE_UNAVAILABLE with the driver error as `cause`.
+ * throws a DriftwayError with key STORE_CONFLICT and `params.what` naming the field ('id' for a
+ * reused id); an unreachable database throws STORE_UNAVAILABLE with the driver error as `cause`.
+ * After Storage.close(), every method rejects with an InvalidStateError naming it.
+ * "Oldest first" means by createdAt, ties broken by id as a Snowflake (numerically).
  */
 
 export interface UserStore {
-  /** Inserts a user; STORE_CONFLICT (what: 'username' | 'email') if either is taken. */
+  /** Inserts a user, email lower-cased; STORE_CONFLICT (what: 'username' | 'email') if either is taken. */
   create(user: UserRecord): Promise<void>;
   /** The user with this id, or null. */
   getById(id: string): Promise<UserRecord | null>;
@@ -25,7 +27,7 @@ export interface UserStore {
 }
 
 export interface RefreshTokenStore {
-  /** Stores a new refresh token. */
+  /** Stores a new refresh token; STORE_CONFLICT (what: 'tokenHash') if the hash exists. */
   create(token: RefreshTokenRecord): Promise<void>;
   /** The token with this hash, or null. */
   getByHash(tokenHash: string): Promise<RefreshTokenRecord | null>;
@@ -43,7 +45,7 @@ export interface RefreshTokenStore {
 }
 
 export interface ApplicationStore {
-  /** Inserts an application. */
+  /** Inserts an application; STORE_CONFLICT (what: 'botUserId') if the bot user already has one. */
   create(app: ApplicationRecord): Promise<void>;
   /** The application with this id, or null. */
   getById(id: string): Promise<ApplicationRecord | null>;
@@ -61,7 +63,7 @@ export interface ApplicationStore {
 }
 
 export interface BotTokenStore {
-  /** Stores a new bot token. */
+  /** Stores a new bot token; STORE_CONFLICT (what: 'tokenHash') if the hash exists. */
   create(token: BotTokenRecord): Promise<void>;
   /** The token with this hash (revoked ones included, so callers can tell why it fails), or null. */
   getByHash(tokenHash: string): Promise<BotTokenRecord | null>;
@@ -71,7 +73,7 @@ export interface BotTokenStore {
   listByApplication(applicationId: string): Promise<BotTokenRecord[]>;
   /** Revokes one token; true if it was live. */
   revoke(id: string, at: number): Promise<boolean>;
-  /** Revokes every live token of an application; the ids that were revoked. */
+  /** Revokes every live token of an application; the ids this call revoked, oldest first. */
   revokeAllForApplication(applicationId: string, at: number): Promise<string[]>;
 }
 

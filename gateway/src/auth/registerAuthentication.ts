@@ -1,17 +1,85 @@
-import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+import {
+  AccessTokenVerifier,
+  LocalRevocationChannel,
+  RedisRevocationChannel,
+  RevocationRegistry,
+} from '@driftway/common';
+import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../GatewayContext.js';
+import { AccessTokenIssuer } from './AccessTokenIssuer.js';
+import { AccountService } from './AccountService.js';
+import { ApplicationService } from './ApplicationService.js';
+import { BotTokenAuthenticator } from './BotTokenAuthenticator.js';
+import { type AuthenticationHooks, createAuthHooks } from './createAuthHooks.js';
+import { KeyRing } from './KeyRing.js';
+import { PasswordHasher } from './PasswordHasher.js';
+import { registerApplicationRoutes } from './routes/applicationRoutes.js';
+import { registerAuthRoutes } from './routes/authRoutes.js';
+import { registerJwksRoute } from './routes/jwksRoute.js';
+import { registerUserRoutes } from './routes/userRoutes.js';
 
-export interface AuthenticationHooks {
-  /** Sets request.identity from the Authorization header, or leaves it null. Never rejects. */
-  resolveIdentity: onRequestAsyncHookHandler;
-  /** Rejects per route config: 401 without identity where auth is required, 403 for scope/principal. */
-  enforceAccess: onRequestAsyncHookHandler;
-}
+export type { AuthenticationHooks } from './createAuthHooks.js';
 
-// STUB: owned by the auth helper; replaced by the real implementation.
+/**
+ * Accounts, sessions, bot keys and the identity hooks. Wires the key ring, the revocation registry
+ * (Redis pub/sub when the gateway has Redis, in-process otherwise), the verifiers and the routes.
+ */
 export async function registerAuthentication(
-  _app: FastifyInstance,
-  _ctx: GatewayContext,
+  app: FastifyInstance,
+  ctx: GatewayContext,
 ): Promise<AuthenticationHooks> {
-  return { resolveIdentity: async () => {}, enforceAccess: async () => {} };
+  const { config, storage, now } = ctx;
+  const logger = ctx.logger.child({ module: 'auth' });
+
+  const keys = await KeyRing.load(config, logger);
+  const channel = ctx.redis
+    ? new RedisRevocationChannel({ redis: ctx.redis, logger: logger.child({ part: 'revocation' }), now })
+    : new LocalRevocationChannel();
+  const registry = new RevocationRegistry(channel, { now });
+  ctx.onClose.push(() => registry.close());
+  await registry.start();
+  ctx.readiness.push({
+    name: 'revocation',
+    required: false,
+    run: () =>
+      channel.isConnected()
+        ? { status: 'up', kind: channel.kind }
+        : { status: 'degraded', kind: channel.kind, detail: 'revocations from other instances are delayed' },
+  });
+
+  const hasher = new PasswordHasher();
+  await hasher.prepare();
+  const verifier = new AccessTokenVerifier({
+    keys: keys.verificationKeys,
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+    isSessionRevoked: (sessionId) => registry.isSessionRevoked(sessionId),
+    now,
+  });
+  const accessTokens = new AccessTokenIssuer({
+    keys,
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+    ttlSeconds: config.jwt.accessTtlSeconds,
+    now,
+  });
+  const accounts = new AccountService({
+    storage,
+    hasher,
+    accessTokens,
+    registry,
+    snowflakes: ctx.snowflakes,
+    refreshTtlSeconds: config.jwt.refreshTtlSeconds,
+    now,
+    logger,
+  });
+  const applications = new ApplicationService({ storage, registry, snowflakes: ctx.snowflakes, now, logger });
+  const bots = new BotTokenAuthenticator({ storage, registry, now });
+
+  app.decorateRequest('authFailure', null);
+  registerJwksRoute(app, keys);
+  registerAuthRoutes(app, accounts, ctx.rateLimiter);
+  registerUserRoutes(app, storage);
+  registerApplicationRoutes(app, applications, storage);
+  return createAuthHooks(verifier, bots);
 }

@@ -27,6 +27,16 @@ export function registerObservability(app: FastifyInstance, ctx: GatewayContext)
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);
+    // One line per request (Fastify's own pair is disabled in app.ts); request.log carries reqId.
+    request.log.info(
+      {
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request completed',
+    );
   });
   app.get('/metrics', { config: { auth: 'none', bucket: 'metrics' } }, async (_request, reply) => {
     reply.type(ctx.metrics.contentType);

@@ -1,0 +1,57 @@
+import type { CheckResult, Logger } from '@driftway/common';
+import type { GatewayConfig } from '../config.js';
+import type { ProxyMetrics } from './proxyMetrics.js';
+import type { ServiceName } from './routeTable.js';
+import { BREAKER_STATE_VALUE, ServiceBreaker } from './ServiceBreaker.js';
+import { UpstreamPool } from './UpstreamPool.js';
+
+/** Health checks must answer well within one interval; a second at most. */
+const MAX_CHECK_TIMEOUT_MS = 1_000;
+
+/** One upstream service: its instances (health, round robin) and its circuit breaker. */
+export class UpstreamService {
+  readonly pool: UpstreamPool;
+  readonly breaker: ServiceBreaker;
+
+  constructor(
+    readonly name: ServiceName,
+    origins: readonly string[],
+    config: GatewayConfig,
+    metrics: ProxyMetrics,
+    logger: Logger,
+  ) {
+    const labels = { service: name };
+    this.pool = new UpstreamPool(name, origins, {
+      intervalMs: config.upstreamHealthIntervalMs,
+      checkTimeoutMs: Math.min(MAX_CHECK_TIMEOUT_MS, config.upstreamHealthIntervalMs),
+      logger,
+      onChange: () => metrics.healthyInstances.set(labels, this.pool.healthyCount()),
+    });
+    this.breaker = new ServiceBreaker(name, config.breaker, (state) => {
+      metrics.breakerState.set(labels, BREAKER_STATE_VALUE[state]);
+      const log = state === 'open' ? logger.warn.bind(logger) : logger.info.bind(logger);
+      log({ service: name, breaker: state }, `circuit breaker ${state}`);
+    });
+    metrics.breakerState.set(labels, BREAKER_STATE_VALUE.closed);
+    metrics.healthyInstances.set(labels, this.pool.healthyCount());
+  }
+
+  /**
+   * For /ready: `up` when closed with a healthy instance; `degraded` when half-open or some
+   * instances are out; `down` when open or none is healthy.
+   */
+  readiness(): CheckResult {
+    const breaker = this.breaker.state;
+    const instances = this.pool.snapshot();
+    const healthy = instances.filter((i) => i.healthy).length;
+    let status: CheckResult['status'] = 'up';
+    if (breaker === 'open' || healthy === 0) status = 'down';
+    else if (breaker === 'half-open' || healthy < instances.length) status = 'degraded';
+    return { status, breaker, healthy, instances };
+  }
+
+  async close(): Promise<void> {
+    this.breaker.shutdown();
+    await this.pool.close();
+  }
+}
