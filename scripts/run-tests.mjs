@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // Runs the whole tap suite and ends with one plain summary line ("N passed, N failed, N skipped",
 // counted in test files) that CI and people can read at a glance. Extra arguments go to tap.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const tapBin = join(process.cwd(), 'node_modules', 'tap', 'dist', 'esm', 'run.mjs');
 const args = [tapBin, '--reporter', 'terse', ...process.argv.slice(2)];
+
+// tap compiles its plugin set (root package.json "tap".plugin) on first use, and that first run
+// still loads the default plugins: build it explicitly so a fresh checkout runs the configured set.
+const build = spawnSync(process.execPath, [tapBin, 'build'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
 
 const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
 let passed = 0;
