@@ -12,48 +12,65 @@ const port = process.env.GATEWAY_PORT ?? '8080';
 const host = process.env.GATEWAY_HOST ?? '127.0.0.1';
 const publicUrl = process.env.PUBLIC_URL ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
 
+const dataDir = process.env.DATA_DIR ?? join(root, 'data');
 const shared = {
   MODE: 'embedded',
-  DATA_DIR: join(root, 'data'),
+  DATA_DIR: dataDir,
   BUS: 'local',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
 };
 
-// Later services add themselves here (text-channels, voice-channels) with their ports, and the
-// gateway gets their addresses as TEXT_UPSTREAMS / VOICE_UPSTREAMS.
+const textHttpPort = process.env.TEXT_HTTP_PORT ?? '3001';
+const textWsPort = process.env.TEXT_WS_PORT ?? '3002';
+const publicGatewayUrl = `${publicUrl.replace(/^http/, 'ws')}/gateway`;
+
+// Started in this order, each once the previous one is ready: text-channels fetches the gateway's
+// signing keys (JWKS) at start. The internal secret both sign with is generated once under DATA_DIR
+// by whichever starts first (loadOrCreateSecret), so none is set here. Services of later issues add
+// themselves with their ports, and the gateway gets their addresses as *_UPSTREAMS.
 const services = [
   {
     name: 'gateway',
     entry: 'gateway/dist/main.js',
+    ready: `http://127.0.0.1:${port}/ready`,
     env: {
       GATEWAY_HOST: host,
       GATEWAY_PORT: port,
       PUBLIC_URL: publicUrl,
       STORAGE: 'sqlite',
-      SQLITE_PATH: join(root, 'data', 'driftway.db'),
+      SQLITE_PATH: join(dataDir, 'driftway.db'),
+      TEXT_UPSTREAMS: `http://127.0.0.1:${textHttpPort}`,
+      // text-channels' real-time gateway (uWebSockets.js) listens on a port of its own.
+      TEXT_GATEWAY_UPSTREAMS: `http://127.0.0.1:${textWsPort}`,
+    },
+  },
+  {
+    name: 'text-channels',
+    entry: 'text-channels/dist/main.js',
+    ready: `http://127.0.0.1:${textHttpPort}/ready`,
+    env: {
+      TEXT_HOST: '127.0.0.1',
+      TEXT_HTTP_PORT: textHttpPort,
+      TEXT_WS_PORT: textWsPort,
+      STORAGE: 'sqlite',
+      // The gateway's accounts database (users, bot tokens), read for profiles and IDENTIFY.
+      SQLITE_PATH: join(dataDir, 'driftway.db'),
+      TEXT_SQLITE_PATH: join(dataDir, 'text.db'),
+      JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+      PUBLIC_GATEWAY_URL: publicGatewayUrl,
     },
   },
 ];
 
-const children = [];
-let stopping = false;
 for (const service of services) {
-  const entry = join(root, service.entry);
-  if (!existsSync(entry)) {
+  if (!existsSync(join(root, service.entry))) {
     process.stderr.write(`${service.name}: ${service.entry} is missing; run \`npm run build\` first\n`);
     process.exit(1);
   }
-  const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, ...shared, ...service.env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  child.on('exit', (code, signal) => {
-    if (stopping) return;
-    process.stderr.write(`${service.name} exited (${signal ?? code}); stopping the others\n`);
-    stop(code ?? 1);
-  });
-  children.push(child);
 }
+
+const children = [];
+let stopping = false;
 
 function stop(code) {
   stopping = true;
@@ -66,12 +83,27 @@ function stop(code) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-await waitForReady(`http://127.0.0.1:${port}/ready`);
-process.stdout.write(
-  `\nDriftway is running: ${publicUrl}\n  API: ${publicUrl}/api/v10  ·  health: ${publicUrl}/ready\n\n`,
-);
+for (const service of services) {
+  if (stopping) break;
+  const child = spawn(process.execPath, [join(root, service.entry)], {
+    env: { ...process.env, ...shared, ...service.env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    process.stderr.write(`${service.name} exited (${signal ?? code}); stopping the others\n`);
+    stop(code ?? 1);
+  });
+  children.push(child);
+  await waitForReady(service.name, service.ready);
+}
+if (!stopping) {
+  process.stdout.write(
+    `\nDriftway is running: ${publicUrl}\n  API: ${publicUrl}/api/v10  ·  real-time: ${publicGatewayUrl}  ·  health: ${publicUrl}/ready\n\n`,
+  );
+}
 
-async function waitForReady(url) {
+async function waitForReady(name, url) {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline && !stopping) {
     try {
@@ -80,5 +112,5 @@ async function waitForReady(url) {
     } catch {}
     await new Promise((r) => setTimeout(r, 100));
   }
-  if (!stopping) process.stderr.write(`gateway did not become ready at ${url}\n`);
+  if (!stopping) process.stderr.write(`${name} did not become ready at ${url}\n`);
 }

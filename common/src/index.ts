@@ -38,12 +38,14 @@ export {
   toDriftwayError,
   validationToFieldErrors,
 } from './http/errorHandler.js';
+export { installGatewayIdentity } from './http/gatewayIdentity.js';
 export {
   type CheckResult,
   type CheckStatus,
   type ReadinessCheck,
   registerHealthRoutes,
 } from './http/healthRoutes.js';
+export type { RouteAccess } from './http/routeAccess.js';
 export {
   IDENTITY_HEADER,
   type Identity,
@@ -61,6 +63,9 @@ export {
   snowflakeTimestamp,
 } from './snowflake/Snowflake.js';
 export { InvalidStateError } from './storage/InvalidStateError.js';
+export { pickPatch } from './storage/normalize.js';
 export { openStorage, type StorageConfig } from './storage/openStorage.js';
 export type * from './storage/ports.js';
 export type * from './storage/records.js';
+export { StorageState } from './storage/StorageState.js';
+export { type Migration as SqliteMigration, migrate as migrateSqlite } from './storage/sqlite/migrations.js';

@@ -34,6 +34,11 @@ export const GatewayEnv = Type.Object({
   INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
 
   TEXT_UPSTREAMS: Type.String({ default: '' }),
+  /**
+   * text-channels' real-time listeners (uWebSockets.js, a port apart from REST), for WebSocket
+   * upgrades on /gateway. Empty: upgrades go to TEXT_UPSTREAMS (one port serving both).
+   */
+  TEXT_GATEWAY_UPSTREAMS: Type.String({ default: '' }),
   VOICE_UPSTREAMS: Type.String({ default: '' }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   UPSTREAM_HEALTH_INTERVAL_MS: Type.Integer({ minimum: 100, default: 2_000 }),
@@ -69,6 +74,8 @@ export interface GatewayConfig {
   };
   internalSecret: string | null;
   upstreams: { text: string[]; voice: string[] };
+  /** Where /gateway upgrades go when they do not share the REST instances (empty: they do). */
+  textGatewayUpstreams: string[];
   upstreamTimeoutMs: number;
   upstreamHealthIntervalMs: number;
   breaker: { errorPercent: number; volumeThreshold: number; resetMs: number };
@@ -133,6 +140,7 @@ export function parseGatewayConfig(env: Record<string, string | undefined> = pro
       text: upstreamList('TEXT_UPSTREAMS', e.TEXT_UPSTREAMS),
       voice: upstreamList('VOICE_UPSTREAMS', e.VOICE_UPSTREAMS),
     },
+    textGatewayUpstreams: upstreamList('TEXT_GATEWAY_UPSTREAMS', e.TEXT_GATEWAY_UPSTREAMS),
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     upstreamHealthIntervalMs: e.UPSTREAM_HEALTH_INTERVAL_MS,
     breaker: {

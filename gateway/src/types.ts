@@ -1,21 +1,2 @@
-import type { Identity } from '@driftway/common';
-
-/** Per-route options every concern of the gateway reads from `routeOptions.config`. */
-export interface RouteAccess {
-  /** `none`: public route. Default `required`: secure unless a route says otherwise. */
-  auth?: 'none' | 'required';
-  /** `user`: bots are refused (account management). Default: users and bots. */
-  principals?: 'user' | 'any';
-  /** Bot token scope the route needs (users hold every scope). */
-  scope?: string;
-  /** Rate-limit bucket name; defaults to method + route pattern. */
-  bucket?: string;
-}
-
-declare module 'fastify' {
-  interface FastifyContextConfig extends RouteAccess {}
-  interface FastifyRequest {
-    /** Set by auth/ for authenticated requests; null otherwise. */
-    identity: Identity | null;
-  }
-}
+// The route options and request.identity are declared once, in common, for every HTTP service.
+export type { RouteAccess } from '@driftway/common';

@@ -27,6 +27,10 @@ t.test('bad values are named: port, enum, JSON keys, upstream URLs, short secret
   t.throws(() => parseGatewayConfig({ BUS: 'kafka' }), /BUS/);
   t.throws(() => parseGatewayConfig({ JWT_PRIVATE_KEYS: 'not json' }), /JWT_PRIVATE_KEYS/);
   t.throws(() => parseGatewayConfig({ TEXT_UPSTREAMS: 'ftp://x' }), /TEXT_UPSTREAMS has a bad URL/);
+  t.throws(
+    () => parseGatewayConfig({ TEXT_GATEWAY_UPSTREAMS: 'ws://x' }),
+    /TEXT_GATEWAY_UPSTREAMS has a bad URL/,
+  );
   t.throws(() => parseGatewayConfig({ INTERNAL_SECRET: 'short' }), /INTERNAL_SECRET/);
 });
 
@@ -36,5 +40,6 @@ t.test('upstream lists and trusted proxies are split and normalised', async (t) 
     TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/8',
   });
   t.same(config.upstreams.text, ['http://10.0.0.1:3001', 'http://10.0.0.2:3001']);
+  t.same(config.textGatewayUpstreams, [], 'no separate real-time instances unless configured');
   t.same(config.trustedProxies, ['127.0.0.1', '10.0.0.0/8']);
 });

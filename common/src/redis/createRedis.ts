@@ -11,6 +11,9 @@ export function createRedis(url: string, logger: Logger, name = 'redis'): Redis 
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 2_000,
+    // A Redis that stops answering without closing the socket must not stall callers forever:
+    // a command that takes this long fails, and callers take their fallback path.
+    commandTimeout: 2_000,
     lazyConnect: false,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1_000),
     connectionName: name,

@@ -12,8 +12,10 @@ export interface InstanceState {
 export interface UpstreamPoolOptions {
   /** Active health check period. */
   intervalMs: number;
-  /** Time a `GET /health` may take before the instance counts as down. */
+  /** Time a health check may take before the instance counts as down. */
   checkTimeoutMs: number;
+  /** What the active check GETs on each instance (default `/health`). */
+  healthPath?: string;
   logger: Logger;
   /** Called after any instance changes state (metrics). */
   onChange?: () => void;
@@ -133,7 +135,7 @@ export class UpstreamPool {
   }
 
   private async checkOne(instance: Instance): Promise<void> {
-    const failure = await probeHealth(instance.origin, this.options.checkTimeoutMs);
+    const failure = await probeHealth(instance.origin, this.options.checkTimeoutMs, this.options.healthPath);
     if (this.closed) return;
     if (failure === null) {
       instance.lastError = null;
@@ -147,10 +149,10 @@ export class UpstreamPool {
   }
 }
 
-/** `GET <origin>/health`: null when it answered 2xx in time, else why not. Never rejects. */
-export function probeHealth(origin: string, timeoutMs: number): Promise<string | null> {
+/** `GET <origin><path>`: null when it answered 2xx in time, else why not. Never rejects. */
+export function probeHealth(origin: string, timeoutMs: number, path = '/health'): Promise<string | null> {
   return new Promise((resolve) => {
-    const url = new URL('/health', origin);
+    const url = new URL(path, origin);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     // A fresh connection each time: a check must prove the instance still accepts connections.
     const req = send(url, {

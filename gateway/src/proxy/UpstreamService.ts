@@ -1,29 +1,34 @@
 import type { CheckResult, Logger } from '@driftway/common';
 import type { GatewayConfig } from '../config.js';
 import type { ProxyMetrics } from './proxyMetrics.js';
-import type { ServiceName } from './routeTable.js';
 import { BREAKER_STATE_VALUE, ServiceBreaker } from './ServiceBreaker.js';
 import { UpstreamPool } from './UpstreamPool.js';
 
 /** Health checks must answer well within one interval; a second at most. */
 const MAX_CHECK_TIMEOUT_MS = 1_000;
 
-/** One upstream service: its instances (health, round robin) and its circuit breaker. */
+/**
+ * One upstream service: its instances (health, round robin) and its circuit breaker. `name` labels
+ * metrics, logs and errors: a route table service (`text`, `voice`) or a listener apart from it
+ * (`text-gateway`, text-channels' real-time port).
+ */
 export class UpstreamService {
   readonly pool: UpstreamPool;
   readonly breaker: ServiceBreaker;
 
   constructor(
-    readonly name: ServiceName,
+    readonly name: string,
     origins: readonly string[],
     config: GatewayConfig,
     metrics: ProxyMetrics,
     logger: Logger,
+    healthPath = '/health',
   ) {
     const labels = { service: name };
     this.pool = new UpstreamPool(name, origins, {
       intervalMs: config.upstreamHealthIntervalMs,
       checkTimeoutMs: Math.min(MAX_CHECK_TIMEOUT_MS, config.upstreamHealthIntervalMs),
+      healthPath,
       logger,
       onChange: () => metrics.healthyInstances.set(labels, this.pool.healthyCount()),
     });

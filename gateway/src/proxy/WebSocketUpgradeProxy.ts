@@ -155,13 +155,7 @@ export class WebSocketUpgradeProxy {
     });
   }
 
-  private pipe(
-    service: ServiceName,
-    client: Socket,
-    upstream: Socket,
-    requestHead: string,
-    head: Buffer,
-  ): void {
+  private pipe(service: string, client: Socket, upstream: Socket, requestHead: string, head: Buffer): void {
     const link: Link = { client, upstream };
     this.links.add(link);
     const gauge = this.options.metrics.websocketConnections;

@@ -24,11 +24,14 @@ const ALL_METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS']
 const VALIDATION_ORIGIN = 'http://upstream.invalid';
 /** A connect that takes longer than this is a dead or unreachable instance, whatever the route. */
 const MAX_CONNECT_TIMEOUT_MS = 5_000;
+/** Label of text-channels' real-time instances (TEXT_GATEWAY_UPSTREAMS) in metrics and /ready. */
+const TEXT_GATEWAY = 'text-gateway';
 
 /**
  * Routes the route table's prefixes to the upstream services (round robin over healthy instances,
  * one circuit breaker per service, signed identity forwarded), and proxies WebSocket upgrades on
- * `/gateway` and `/voice` at the TCP level. `routes` replaces the default table (tests, benchmark).
+ * `/gateway` (to TEXT_GATEWAY_UPSTREAMS when set, else the text instances) and `/voice` at the TCP
+ * level. `routes` replaces the default table (tests, benchmark).
  */
 export async function registerProxy(
   app: FastifyInstance,
@@ -55,6 +58,20 @@ export async function registerProxy(
     const service = new UpstreamService(name, config.upstreams[name], config, metrics, logger);
     services.set(name, service);
     ctx.readiness.push({ name: `upstream:${name}`, required: false, run: () => service.readiness() });
+  }
+  const upgradeServices = new Map(services);
+  const all = [...services.values()];
+  if (config.textGatewayUpstreams.length > 0) {
+    // text-channels serves its real-time gateway on its own port (uWebSockets.js), so /gateway
+    // upgrades get their own instances, health checks and breaker, apart from REST.
+    const realtime = new UpstreamService(TEXT_GATEWAY, config.textGatewayUpstreams, config, metrics, logger);
+    upgradeServices.set('text', realtime);
+    all.push(realtime);
+    ctx.readiness.push({
+      name: `upstream:${TEXT_GATEWAY}`,
+      required: false,
+      run: () => realtime.readiness(),
+    });
   }
   const forwarding: ForwardingDeps = { signer, metrics, logger };
   const connectTimeout = Math.min(config.upstreamTimeoutMs, MAX_CONNECT_TIMEOUT_MS);
@@ -83,7 +100,7 @@ export async function registerProxy(
 
   const upgrades = new WebSocketUpgradeProxy({
     routes: upgradeRoutes,
-    services,
+    services: upgradeServices,
     trustedProxies: config.trustedProxies,
     connectTimeoutMs: connectTimeout,
     metrics,
@@ -100,13 +117,13 @@ export async function registerProxy(
   upgrades.attach(app.server);
 
   app.addHook('onReady', async () => {
-    for (const service of services.values()) service.pool.start();
+    for (const service of all) service.pool.start();
   });
   // Upgraded sockets keep the HTTP server from closing, so they go before it does.
   app.addHook('preClose', async () => upgrades.close());
   ctx.onClose.push(async () => {
     upgrades.close();
-    await Promise.all([...services.values()].map((service) => service.close()));
+    await Promise.all(all.map((service) => service.close()));
   });
 }
 

@@ -93,6 +93,39 @@ t.test('a WebSocket on /voice is proxied to voice-channels', async (t) => {
   t.equal(slash.messages[0], 'hello from voice at /voice/?v=1', 'a trailing slash is tolerated and kept');
 });
 
+t.test(
+  'with TEXT_GATEWAY_UPSTREAMS, /gateway upgrades go to the real-time port and REST stays on TEXT_UPSTREAMS',
+  async (t) => {
+    const rest = await upstream(t, 'rest');
+    const realtime = await upstream(t, 'realtime');
+    const gw = await startProxyGateway(t, {
+      text: [rest.origin],
+      env: { TEXT_GATEWAY_UPSTREAMS: realtime.origin },
+    });
+    await waitFor(() => realtime.healthChecks > 0, { what: 'the real-time pool to be health checked' });
+    const { ws, messages } = await open(`${gw.url.replace('http', 'ws')}/gateway?v=10`);
+    t.teardown(() => ws.terminate());
+    await waitFor(() => messages.length === 1, { what: 'greeting' });
+    t.equal(messages[0], 'hello from realtime at /gateway?v=10');
+    t.equal(rest.upgrades.length, 0, 'the REST instance saw no upgrade');
+    t.equal(await wsGauge(gw.url, 'text-gateway'), 1, 'counted under the real-time pool');
+
+    const res = await fetch(`${gw.url}/open/text/x`);
+    t.equal(res.status, 200);
+    t.equal(rest.count, 1, 'REST still goes to TEXT_UPSTREAMS');
+    t.equal(realtime.count, 0);
+
+    const ready = (await (await fetch(`${gw.url}/ready`)).json()) as { checks: Record<string, unknown> };
+    t.ok(ready.checks['upstream:text-gateway'], 'the real-time pool has its own readiness check');
+    t.ok(ready.checks['upstream:text'], 'beside the REST pool');
+
+    await realtime.kill();
+    const dead = await rawUpgrade(gw.port, '/gateway');
+    t.match(dead, /^HTTP\/1\.1 502 Bad Gateway\r\n/, 'a dead real-time instance is not replaced by REST');
+    t.equal(rest.upgrades.length, 0);
+  },
+);
+
 t.test('upgrades round robin over instances and skip a dead one', async (t) => {
   const one = await upstream(t, 'one');
   const two = await upstream(t, 'two');

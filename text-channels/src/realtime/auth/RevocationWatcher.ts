@@ -1,0 +1,81 @@
+import {
+  LocalRevocationChannel,
+  type Logger,
+  RedisRevocationChannel,
+  type RevocationChannel,
+  type RevocationEvent,
+  type RevocationListener,
+  RevocationRegistry,
+  type RevokedSession,
+} from '@driftway/common';
+import type { Redis } from 'ioredis';
+
+export interface RevocationWatcherOptions {
+  redis: Redis | null;
+  logger: Logger;
+  now: () => number;
+  /** A user session (refresh family) or bot token was revoked: close its gateway sessions. */
+  onRevoked: (kind: 'user' | 'bot', credentialId: string) => void;
+  /** The channel resynced (events may have been missed): re-check every live session. */
+  onResync: () => void;
+}
+
+/**
+ * Revocations published by the gateway (logout, refresh-token reuse, bot key revoked or reset), fed
+ * into a RevocationRegistry (checked on IDENTIFY/RESUME) AND turned into closes of live sessions.
+ * BUS=redis: the gateway's Redis pub/sub channel. Without Redis the channel is in-process only, and
+ * the gateway is another process: revocations do not reach live sessions then (new IDENTIFYs still
+ * see revoked bot tokens in the database). That is a documented limitation of embedded mode.
+ */
+export class RevocationWatcher implements RevocationListener {
+  readonly registry: RevocationRegistry;
+  private readonly channel: RevocationChannel;
+
+  constructor(private readonly options: RevocationWatcherOptions) {
+    this.channel = options.redis
+      ? new RedisRevocationChannel({
+          redis: options.redis,
+          logger: options.logger.child({ part: 'revocation' }),
+          now: options.now,
+        })
+      : new LocalRevocationChannel();
+    this.registry = new RevocationRegistry(this.channel, { now: options.now });
+  }
+
+  /** Subscribes (resolves once subscribed, or after the channel said loudly that it is not). */
+  start(): Promise<void> {
+    // The watcher is the channel's listener and forwards to the registry, so both see every event.
+    return this.channel.start(this);
+  }
+
+  get kind(): 'redis' | 'local' {
+    return this.channel.kind;
+  }
+
+  isConnected(): boolean {
+    return this.channel.isConnected();
+  }
+
+  onEvent(event: RevocationEvent): void {
+    this.registry.onEvent(event);
+    try {
+      if (event.type === 'session') this.options.onRevoked('user', event.sessionId);
+      else this.options.onRevoked('bot', event.tokenId);
+    } catch (err) {
+      this.options.logger.error({ err }, 'closing revoked sessions failed');
+    }
+  }
+
+  onResync(sessions: RevokedSession[]): void {
+    this.registry.onResync(sessions);
+    try {
+      this.options.onResync();
+    } catch (err) {
+      this.options.logger.error({ err }, 're-checking sessions after a revocation resync failed');
+    }
+  }
+
+  close(): Promise<void> {
+    return this.registry.close();
+  }
+}

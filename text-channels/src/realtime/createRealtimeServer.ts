@@ -1,0 +1,16 @@
+import type { TextContext } from '../TextContext.js';
+import { GatewayServer } from './GatewayServer.js';
+
+export interface RealtimeServer {
+  /** Listens on the port (0 = any free one); returns the bound port. */
+  listen(host: string, port: number): Promise<number>;
+  /** Sends op 7 RECONNECT to every session, then closes the listen socket and all sessions. Idempotent. */
+  close(): Promise<void>;
+  /** Connected sessions on this instance. */
+  sessionCount(): number;
+}
+
+/** The real-time gateway (uWebSockets.js): Discord's v10 protocol, sessions, dispatch and resume. */
+export function createRealtimeServer(ctx: TextContext): RealtimeServer {
+  return new GatewayServer(ctx);
+}
