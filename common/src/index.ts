@@ -59,6 +59,7 @@ export { createRedis, redisReady } from './redis/createRedis.js';
 export {
   DRIFTWAY_EPOCH,
   isSnowflake,
+  SNOWFLAKE_SERVICE,
   SnowflakeGenerator,
   snowflakeTimestamp,
 } from './snowflake/Snowflake.js';
@@ -69,3 +70,5 @@ export type * from './storage/ports.js';
 export type * from './storage/records.js';
 export { StorageState } from './storage/StorageState.js';
 export { type Migration as SqliteMigration, migrate as migrateSqlite } from './storage/sqlite/migrations.js';
+export { openSqliteDatabase, type SqliteOpenOptions } from './storage/sqlite/openSqliteDatabase.js';
+export { sqliteCall, toStoreError as toSqliteStoreError } from './storage/sqlite/sqliteErrors.js';

@@ -2,6 +2,7 @@ import {
   createMetricsRegistry,
   installErrorHandling,
   registerHealthRoutes,
+  SNOWFLAKE_SERVICE,
   SnowflakeGenerator,
 } from '@driftway/common';
 import cors from '@fastify/cors';
@@ -44,7 +45,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
     redis: deps.redis,
     logger: deps.logger,
     metrics,
-    snowflakes: new SnowflakeGenerator(0, process.pid % 32),
+    snowflakes: new SnowflakeGenerator(config.workerId, SNOWFLAKE_SERVICE.gateway),
     readiness: [],
     onClose: [],
     now,

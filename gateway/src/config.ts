@@ -12,6 +12,8 @@ export const GatewayEnv = Type.Object({
   /** Where the gateway is reached by clients; the JWT issuer and the base of resume/voice URLs. */
   PUBLIC_URL: Type.String({ default: 'http://localhost:8080' }),
   DATA_DIR: Type.String({ default: './data' }),
+  /** Snowflake worker id (0-31), unique among the gateway's instances in a deployment. */
+  WORKER_ID: Type.Integer({ minimum: 0, maximum: 31, default: 0 }),
   /** `embedded`: generated secrets persisted under DATA_DIR are allowed. `production`: they must be given. */
   MODE: Type.Union([Type.Literal('embedded'), Type.Literal('production')], { default: 'embedded' }),
 
@@ -61,6 +63,7 @@ export interface GatewayConfig {
   logLevel: string;
   publicUrl: string;
   dataDir: string;
+  workerId: number;
   mode: 'embedded' | 'production';
   storage: { kind: 'sqlite'; path: string } | { kind: 'mongo'; url: string; dbName: string };
   bus: { kind: 'local' } | { kind: 'redis'; url: string };
@@ -122,6 +125,7 @@ export function parseGatewayConfig(env: Record<string, string | undefined> = pro
     logLevel: e.LOG_LEVEL,
     publicUrl: e.PUBLIC_URL.replace(/\/$/, ''),
     dataDir: e.DATA_DIR,
+    workerId: e.WORKER_ID,
     mode: e.MODE,
     storage:
       e.STORAGE === 'mongo'

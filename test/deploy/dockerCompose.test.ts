@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { parse } from 'yaml';
 import { GatewayEnv, parseGatewayConfig } from '../../gateway/src/config.js';
+import { parseTextConfig, TextEnv } from '../../text-channels/src/config.js';
 import { REPO_ROOT } from './helpers/NginxServer.js';
 
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
@@ -26,6 +27,11 @@ type Service = {
 };
 type ComposeConfig = { services: Record<string, Service>; networks: Record<string, { internal?: boolean }> };
 
+const GATEWAYS = ['gateway-1', 'gateway-2'];
+const TEXT_CHANNELS = ['text-channels-1', 'text-channels-2'];
+/** Optional settings with defaults in the file: a developer's own values must not leak into the checks. */
+const optional = ['PUBLIC_URL', 'PUBLIC_GATEWAY_URL', 'BODY_LIMIT_BYTES', 'CORS_ORIGINS', 'LOG_LEVEL'];
+
 const hasCompose = spawnSync('sh', ['-c', 'command -v docker-compose']).status === 0;
 
 /**
@@ -39,7 +45,7 @@ function composeConfig(t: Test, vars: Record<string, string>) {
   writeFileSync(envFile, '');
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !(key in secrets)) env[key] = value;
+    if (value !== undefined && !(key in secrets) && !optional.includes(key)) env[key] = value;
   }
   const result = spawnSync(
     'docker-compose',
@@ -56,7 +62,7 @@ t.test(
     const result = composeConfig(t, secrets);
     t.equal(result.status, 0, result.stderr);
     const config = parse(result.stdout) as ComposeConfig;
-    t.same(Object.keys(config.services).sort(), ['gateway-1', 'gateway-2', 'mongo', 'nginx', 'redis']);
+    t.same(Object.keys(config.services).sort(), [...GATEWAYS, 'mongo', 'nginx', 'redis', ...TEXT_CHANNELS]);
 
     for (const [name, service] of Object.entries(config.services)) {
       t.ok(service.healthcheck?.test, `${name} has a healthcheck`);
@@ -69,7 +75,11 @@ t.test(
     const nginx = config.services.nginx as Service;
     const nginxAddress = nginx.networks?.edge?.ipv4_address;
     t.ok(nginxAddress, 'nginx has a fixed address on the edge network');
-    for (const name of ['gateway-1', 'gateway-2']) {
+    const textInstances = TEXT_CHANNELS.map((name) => ({
+      name,
+      config: parseTextConfig((config.services[name] as Service).environment ?? {}),
+    }));
+    for (const name of GATEWAYS) {
       const env = (config.services[name] as Service).environment ?? {};
       t.equal(env.MODE, 'production');
       t.equal(env.BUS, 'redis');
@@ -87,7 +97,16 @@ t.test(
       t.ok((config.services[name] as Service).networks?.edge?.aliases?.includes('gateway'));
       // The gateway's own start-up validation accepts what compose hands it.
       const parsed = parseGatewayConfig(env);
-      t.same(parsed.upstreams, { text: [], voice: [] });
+      t.same(
+        parsed.upstreams,
+        { text: textInstances.map((i) => `http://${i.name}:${i.config.httpPort}`), voice: [] },
+        `${name} routes REST to every text-channels instance's REST port`,
+      );
+      t.same(
+        parsed.textGatewayUpstreams,
+        textInstances.map((i) => `http://${i.name}:${i.config.wsPort}`),
+        `${name} routes /gateway upgrades to every text-channels instance's real-time port`,
+      );
       t.equal(parsed.host, '0.0.0.0', 'listens beyond the container loopback');
     }
     t.equal(
@@ -95,7 +114,7 @@ t.test(
       'gateway:8080',
       'nginx proxies to the alias both gateways share',
     );
-    for (const store of ['redis', 'mongo']) {
+    for (const store of ['redis', 'mongo', ...TEXT_CHANNELS]) {
       t.notOk((config.services[store] as Service).networks?.edge, `${store} is not reachable from the edge`);
     }
     t.equal(config.networks.backend?.internal, true);
@@ -145,13 +164,98 @@ t.test('docker-compose.yml holds no literal secret', async (t) => {
   t.match(requirepass?.[1], required, 'the Redis password is a variable');
 });
 
-t.test('every gateway variable set in docker-compose.yml is one the gateway reads', async (t) => {
+t.test(
+  'docker-compose config runs two text-channels instances that share the stores and the secret',
+  { skip: !hasCompose && 'docker-compose is not installed' },
+  async (t) => {
+    const result = composeConfig(t, secrets);
+    t.equal(result.status, 0, result.stderr);
+    const config = parse(result.stdout) as ComposeConfig;
+    const gatewayEnv = (config.services['gateway-1'] as Service).environment ?? {};
+    const gatewayPort = parseGatewayConfig(gatewayEnv).port;
+    const workerIds: number[] = [];
+    const instanceIds: string[] = [];
+    for (const name of TEXT_CHANNELS) {
+      const service = config.services[name] as Service;
+      const env = service.environment ?? {};
+      t.equal(env.MODE, 'production');
+      t.equal(env.BUS, 'redis');
+      t.equal(env.STORAGE, 'mongo');
+      t.equal(
+        env.INTERNAL_SECRET,
+        secrets.INTERNAL_SECRET,
+        'verifies with the secret the gateway signs with',
+      );
+      for (const shared of ['REDIS_URL', 'MONGO_URL', 'MONGO_DB', 'BODY_LIMIT_BYTES'])
+        t.equal(env[shared], gatewayEnv[shared], `${name} has the gateway's ${shared}`);
+      t.notOk(env.JWT_PRIVATE_KEYS, 'never sees the signing keys');
+      // Its own start-up validation accepts what compose hands it.
+      const parsed = parseTextConfig(env);
+      t.equal(parsed.host, '0.0.0.0', 'listens beyond the container loopback');
+      workerIds.push(parsed.workerId);
+      instanceIds.push(parsed.instanceId);
+      t.equal(parsed.instanceId, name);
+      t.ok(
+        [service.healthcheck?.test ?? []].flat().some((arg) => arg.includes(`:${parsed.httpPort}/health'`)),
+        'the container healthcheck asks the REST listener',
+      );
+
+      // The JWKS comes from a gateway, by a name text-channels can resolve on a network it shares.
+      const jwks = new URL(parsed.jwt.jwksUrl);
+      t.equal(jwks.pathname, '/.well-known/jwks.json');
+      t.equal(Number(jwks.port), gatewayPort);
+      const networks = Object.keys(service.networks ?? {});
+      t.same(networks, ['backend']);
+      for (const gateway of GATEWAYS) {
+        const aliases = (config.services[gateway] as Service).networks?.backend?.aliases ?? [];
+        t.ok(aliases.includes(jwks.hostname), `${gateway} answers to ${jwks.hostname} on backend`);
+      }
+    }
+    t.equal(new Set(workerIds).size, workerIds.length, 'every instance has its own Snowflake worker id');
+    t.notOk(workerIds.includes(0), 'worker id 0 is the gateway’s');
+    t.equal(new Set(instanceIds).size, instanceIds.length, 'every instance has its own instance id');
+  },
+);
+
+t.test(
+  'the public gateway URL bots are given is PUBLIC_URL with a WebSocket scheme and /gateway',
+  { skip: !hasCompose && 'docker-compose is not installed' },
+  async (t) => {
+    const asWebSocket = (publicUrl: string) =>
+      `${publicUrl.replace(/^http/, 'ws').replace(/\/$/, '')}/gateway`;
+    const cases: Record<string, string>[] = [
+      {},
+      { PUBLIC_URL: 'https://chat.example.com', PUBLIC_GATEWAY_URL: 'wss://chat.example.com/gateway' },
+    ];
+    for (const vars of cases) {
+      const result = composeConfig(t, { ...secrets, ...vars });
+      t.equal(result.status, 0, result.stderr);
+      const config = parse(result.stdout) as ComposeConfig;
+      const publicUrl = (config.services['gateway-1'] as Service).environment?.PUBLIC_URL ?? '';
+      t.equal(publicUrl, vars['PUBLIC_URL'] ?? 'http://localhost:8080');
+      for (const name of TEXT_CHANNELS)
+        t.equal((config.services[name] as Service).environment?.PUBLIC_GATEWAY_URL, asWebSocket(publicUrl));
+    }
+    // .env.example shows the same defaults as the file, so the two are changed together.
+    const example = readFileSync(join(REPO_ROOT, '.env.example'), 'utf8');
+    const shown = (name: string) => example.match(new RegExp(`^# ${name}=(.*)$`, 'm'))?.[1];
+    t.equal(shown('PUBLIC_GATEWAY_URL'), asWebSocket(shown('PUBLIC_URL') ?? ''));
+  },
+);
+
+t.test('every variable docker-compose.yml sets for a service is one that service reads', async (t) => {
   const raw = parse(readFileSync(COMPOSE_FILE, 'utf8'), { merge: true }) as ComposeConfig;
-  const known = new Set(Object.keys(GatewayEnv.properties));
-  for (const name of ['gateway-1', 'gateway-2']) {
-    const env = (raw.services[name] as Service).environment ?? {};
-    const unknown = Object.keys(env).filter((k) => !known.has(k));
-    t.same(unknown, [], `${name} sets no misspelt or unknown variable`);
+  const known = [
+    { names: GATEWAYS, variables: new Set(Object.keys(GatewayEnv.properties)) },
+    { names: TEXT_CHANNELS, variables: new Set(Object.keys(TextEnv.properties)) },
+  ];
+  for (const { names, variables } of known) {
+    for (const name of names) {
+      const env = (raw.services[name] as Service).environment ?? {};
+      t.ok(Object.keys(env).length > 0, `${name} has its settings after the YAML merges`);
+      const unknown = Object.keys(env).filter((k) => !variables.has(k));
+      t.same(unknown, [], `${name} sets no misspelt or unknown variable`);
+    }
   }
 });
 

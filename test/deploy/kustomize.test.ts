@@ -1,21 +1,39 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { parseAllDocuments } from 'yaml';
 import { GatewayEnv, parseGatewayConfig } from '../../gateway/src/config.js';
+import { parseTextConfig, TextEnv } from '../../text-channels/src/config.js';
 import { NGINX_TEMPLATE, REPO_ROOT } from './helpers/NginxServer.js';
 
 const KUBECTL = '/usr/bin/kubectl';
 const K8S = join(REPO_ROOT, 'k8s');
 
+interface KeyRef {
+  name: string;
+  key: string;
+}
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: KeyRef; configMapKeyRef?: KeyRef; fieldRef?: { fieldPath: string } };
+}
+interface Probe {
+  httpGet?: { path: string; port: string | number };
+}
 interface Container {
   name: string;
   image: string;
-  env?: { name: string; value?: string; valueFrom?: Record<string, { name: string; key: string }> }[];
+  command?: string[];
+  args?: string[];
+  ports?: { name?: string; containerPort: number }[];
+  env?: EnvVar[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
-  readinessProbe?: { httpGet?: { path: string } };
-  livenessProbe?: { httpGet?: { path: string } };
+  startupProbe?: Probe;
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: {
     runAsNonRoot?: boolean;
@@ -91,6 +109,7 @@ t.test(
       'Deployment/nginx',
       'StatefulSet/mongo',
       'StatefulSet/redis',
+      'StatefulSet/text-channels',
     ]);
     for (const workload of workloads) {
       const pod = workload.spec?.template?.spec as PodSpec;
@@ -208,18 +227,245 @@ t.test(
 );
 
 t.test(
-  'network policies let only nginx reach the gateway and only the gateway reach the stores',
+  'network policies admit only the pods each service needs: nginx → gateway ⇄ text-channels → stores',
   { skip },
   async (t) => {
-    type Policy = { ingress: { from?: { podSelector?: { matchLabels: Record<string, string> } }[] }[] };
+    type Policy = {
+      ingress: {
+        from?: { podSelector?: { matchLabels: Record<string, string> } }[];
+        ports?: { port: number }[];
+      }[];
+    };
+    const rules = (name: string) => (find('NetworkPolicy', name)?.spec as Policy | undefined)?.ingress ?? [];
     const sources = (name: string) =>
-      ((find('NetworkPolicy', name)?.spec as Policy | undefined)?.ingress ?? []).flatMap((rule) =>
+      rules(name).flatMap((rule) =>
         (rule.from ?? []).flatMap((f) =>
           f.podSelector ? [f.podSelector.matchLabels['app.kubernetes.io/name']] : [],
         ),
       );
-    t.same(sources('gateway'), ['nginx']);
-    t.same(sources('redis'), ['gateway']);
-    t.same(sources('mongo'), ['gateway']);
+    // text-channels fetches the JWKS from the gateway.
+    t.same(sources('gateway'), ['nginx', 'text-channels']);
+    t.same(sources('text-channels'), ['gateway']);
+    t.same(sources('redis'), ['gateway', 'text-channels']);
+    t.same(sources('mongo'), ['gateway', 'text-channels']);
+
+    // The gateway may open both of text-channels' listeners, and nothing else there.
+    const pod = find('StatefulSet', 'text-channels')?.spec?.template?.spec as PodSpec;
+    const containerPorts = (pod.containers[0]?.ports ?? []).map((p) => p.containerPort).sort();
+    const fromGateway = rules('text-channels').filter((r) =>
+      r.from?.some((f) => f.podSelector?.matchLabels['app.kubernetes.io/name'] === 'gateway'),
+    );
+    t.same(fromGateway.flatMap((r) => (r.ports ?? []).map((p) => p.port)).sort(), containerPorts);
+    t.ok(
+      rules('text-channels').every((r) => r.from && r.from.length > 0),
+      'no rule admits every source',
+    );
+  },
+);
+
+/** A container's port number by name (probes and Services name ports). */
+const portNumber = (container: Container, port: string | number | undefined) =>
+  typeof port === 'number' ? port : container.ports?.find((p) => p.name === port)?.containerPort;
+const textChannels = () => find('StatefulSet', 'text-channels') as Resource;
+const textContainer = () => textChannels().spec?.template?.spec.containers[0] as Container;
+const asWebSocket = (publicUrl: string) => `${publicUrl.replace(/^http/, 'ws').replace(/\/$/, '')}/gateway`;
+
+/**
+ * The `$(NAME)` references kubelet expands in env values, command and args: a defined name is
+ * replaced, `$$` is a literal `$`, anything else (shell syntax like `$((…))`) is left as it is.
+ */
+const kubeExpand = (input: string, vars: Record<string, string>) =>
+  input.replace(/\$\$|\$\(([^)]*)\)/g, (match, name: string | undefined) =>
+    match === '$$' ? '$' : name !== undefined && Object.hasOwn(vars, name) ? (vars[name] as string) : match,
+  );
+
+/** The environment kubelet gives the text-channels container in the pod with this name. */
+function textPodEnv(podName: string, secretOverrides: Record<string, string> = {}) {
+  const container = textContainer();
+  const configMaps = (name: string) =>
+    resources.find((r) => r.kind === 'ConfigMap' && r.metadata.name === name);
+  const secret = { ...decode(generated('Secret', 'driftway-secrets')?.data), ...secretOverrides };
+  const env: Record<string, string> = {};
+  for (const from of container.envFrom ?? [])
+    Object.assign(env, from.configMapRef ? configMaps(from.configMapRef.name)?.data : {});
+  for (const e of container.env ?? []) {
+    const from = e.valueFrom;
+    if (e.value !== undefined) env[e.name] = kubeExpand(e.value, env);
+    else if (from?.fieldRef?.fieldPath === 'metadata.name') env[e.name] = podName;
+    else if (from?.configMapKeyRef)
+      env[e.name] = configMaps(from.configMapKeyRef.name)?.data?.[from.configMapKeyRef.key] as string;
+    else if (from?.secretKeyRef) env[e.name] = secret[from.secretKeyRef.key] as string;
+  }
+  return env;
+}
+
+/**
+ * Runs the container's command and args as kubelet would, with `node` replaced by a stub that
+ * reports its arguments and environment: what text-channels itself would have started with.
+ */
+function startTextPod(t: Test, podName: string, secretOverrides: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'driftway-k8s-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const stub = join(dir, 'node');
+  writeFileSync(
+    stub,
+    `#!/bin/sh\nexec "${process.execPath}" -e 'process.stdout.write(JSON.stringify({ argv: process.argv.slice(1), env: process.env }))' -- "$@"\n`,
+  );
+  chmodSync(stub, 0o755);
+  const container = textContainer();
+  const env = textPodEnv(podName, secretOverrides);
+  const argv = [...(container.command ?? []), ...(container.args ?? [])].map((a) => kubeExpand(a, env));
+  const result = spawnSync(argv[0] as string, argv.slice(1), {
+    env: { ...env, PATH: `${dir}:/usr/bin:/bin` },
+    encoding: 'utf8',
+  });
+  const started =
+    result.status === 0
+      ? (JSON.parse(result.stdout) as { argv: string[]; env: Record<string, string> })
+      : null;
+  return { status: result.status, stderr: result.stderr, started };
+}
+
+const realSecrets = { INTERNAL_SECRET: 'a-real-secret-of-at-least-32-characters' };
+
+t.test(
+  'text-channels runs as a two-replica StatefulSet probed on its REST /ready and /health',
+  { skip },
+  async (t) => {
+    const statefulSet = textChannels();
+    t.equal(statefulSet.spec?.replicas, 2);
+    const container = textContainer();
+    const config = parseTextConfig({ ...textPodEnv('text-channels-0'), ...realSecrets });
+    for (const [probe, path] of [
+      ['startupProbe', '/health'],
+      ['livenessProbe', '/health'],
+      ['readinessProbe', '/ready'],
+    ] as const) {
+      t.equal(container[probe]?.httpGet?.path, path, `${probe} asks ${path}`);
+      t.equal(portNumber(container, container[probe]?.httpGet?.port), config.httpPort, `${probe} uses REST`);
+    }
+    t.same(
+      (container.ports ?? []).map((p) => p.containerPort).sort(),
+      [config.httpPort, config.wsPort].sort(),
+      'both listeners are declared',
+    );
+
+    const podLabels = statefulSet.spec?.template?.metadata.labels ?? {};
+    const pdb = find('PodDisruptionBudget', 'text-channels');
+    t.has(
+      podLabels,
+      (pdb?.spec?.selector as { matchLabels: object }).matchLabels,
+      'the PDB selects the pods',
+    );
+    const governing = find('Service', statefulSet.spec?.serviceName as string);
+    t.equal(governing?.spec?.clusterIP, 'None', 'the governing Service is headless');
+    t.has(podLabels, governing?.spec?.selector as object);
+
+    const hpa = find('HorizontalPodAutoscaler', 'text-channels');
+    t.same(hpa?.spec?.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'text-channels' });
+    t.ok((hpa?.spec?.minReplicas as number) >= 2, 'autoscaling never goes below two');
+    t.ok((hpa?.spec?.maxReplicas as number) <= 31, 'nor above the 31 worker ids ordinals can take');
+  },
+);
+
+t.test(
+  'each text-channels pod starts with its own worker id and instance id, derived from its ordinal',
+  { skip },
+  async (t) => {
+    const seen = new Set<number>();
+    for (const ordinal of [0, 1, 2, 9]) {
+      const pod = `text-channels-${ordinal}`;
+      const { status, stderr, started } = startTextPod(t, pod, realSecrets);
+      t.equal(status, 0, stderr);
+      t.same(started?.argv, ['text-channels/dist/main.js'], 'runs the image’s entry point');
+      const config = parseTextConfig(started?.env ?? {});
+      t.equal(config.workerId, ordinal + 1, `${pod} has worker id ${ordinal + 1} (0 is the gateway’s)`);
+      t.equal(config.instanceId, pod);
+      seen.add(config.workerId);
+      t.equal(config.mode, 'production');
+      t.equal(config.host, '0.0.0.0');
+      t.same(config.bus, { kind: 'redis', url: `redis://:REPLACE_ME@redis:6379` }, 'passwords expanded');
+      t.equal(config.storage.kind, 'mongo');
+    }
+    t.equal(seen.size, 4);
+    // Ordinal 31 would reuse no id but cannot be encoded: it stops at start, naming the variable.
+    const beyond = startTextPod(t, 'text-channels-31', realSecrets);
+    t.throws(() => parseTextConfig(beyond.started?.env ?? {}), /WORKER_ID/);
+    const unnamed = startTextPod(t, 'text-channels', realSecrets);
+    t.equal(unnamed.status, 78, 'a pod name without an ordinal stops the container');
+    t.match(unnamed.stderr, /no StatefulSet ordinal/);
+  },
+);
+
+t.test(
+  'text-channels gets its settings from its ConfigMap and the gateway’s, and only the secrets it needs',
+  { skip },
+  async (t) => {
+    const config = generated('ConfigMap', 'text-channels-config');
+    const gatewayConfig = generated('ConfigMap', 'gateway-config');
+    const secret = generated('Secret', 'driftway-secrets');
+    t.ok(config, 'generated (a hash-suffixed name rolls the pods on change)');
+    const container = textContainer();
+    t.same(container.envFrom, [{ configMapRef: { name: config?.metadata.name } }]);
+    for (const e of container.env ?? []) {
+      const ref = e.valueFrom?.secretKeyRef ?? e.valueFrom?.configMapKeyRef;
+      if (!ref) continue;
+      const source = e.valueFrom?.secretKeyRef ? secret : gatewayConfig;
+      t.equal(ref.name, source?.metadata.name, `${e.name} comes from ${source?.metadata.name}`);
+      t.ok(Object.keys(source?.data ?? {}).includes(ref.key), `which has ${ref.key}`);
+    }
+    const secretKeys = (container.env ?? []).flatMap((e) => e.valueFrom?.secretKeyRef?.key ?? []);
+    t.notOk(secretKeys.includes('JWT_PRIVATE_KEYS'), 'never sees the signing keys');
+
+    const known = new Set([
+      ...Object.keys(TextEnv.properties),
+      'POD_NAME',
+      'REDIS_PASSWORD',
+      'MONGO_PASSWORD',
+    ]);
+    const names = [...Object.keys(config?.data ?? {}), ...(container.env ?? []).map((e) => e.name)];
+    t.same(
+      names.filter((n) => !known.has(n)),
+      [],
+      'no misspelt or unknown text-channels variable',
+    );
+    const env = textPodEnv('text-channels-0');
+    for (const shared of ['MONGO_DB', 'BODY_LIMIT_BYTES', 'MODE', 'STORAGE', 'BUS'])
+      t.equal(env[shared], gatewayConfig?.data?.[shared], `the gateway’s ${shared}`);
+    // With the placeholder Secret it stops at start, naming the variable.
+    t.throws(() => parseTextConfig(env), /INTERNAL_SECRET/);
+  },
+);
+
+t.test(
+  'the gateway reaches text-channels’ two listeners through its Service, and text-channels the JWKS',
+  { skip },
+  async (t) => {
+    const gateway = parseGatewayConfig({
+      ...generated('ConfigMap', 'gateway-config')?.data,
+      JWT_PRIVATE_KEYS: '[{"kty":"OKP","crv":"Ed25519","kid":"k1","x":"x","d":"d"}]',
+      INTERNAL_SECRET: realSecrets.INTERNAL_SECRET,
+      REDIS_URL: 'redis://redis:6379',
+      MONGO_URL: 'mongodb://mongo',
+    });
+    const text = parseTextConfig({ ...textPodEnv('text-channels-0'), ...realSecrets });
+    const service = find('Service', 'text-channels');
+    type ServicePort = { name: string; port: number; targetPort: string | number };
+    const ports = (service?.spec?.ports ?? []) as ServicePort[];
+    const servicePort = (containerPort: number) =>
+      ports.find((p) => portNumber(textContainer(), p.targetPort) === containerPort)?.port;
+    t.same(gateway.upstreams.text, [`http://text-channels:${servicePort(text.httpPort)}`], 'REST');
+    t.same(gateway.textGatewayUpstreams, [`http://text-channels:${servicePort(text.wsPort)}`], 'WebSockets');
+    t.has(textChannels().spec?.template?.metadata.labels, service?.spec?.selector as object);
+
+    const jwks = new URL(text.jwt.jwksUrl);
+    t.equal(jwks.pathname, '/.well-known/jwks.json');
+    const gatewayService = find('Service', jwks.hostname);
+    t.equal(gatewayService?.metadata.labels?.['app.kubernetes.io/name'], 'gateway', 'the gateway Service');
+    t.ok(
+      (gatewayService?.spec?.ports as ServicePort[]).some((p) => p.port === Number(jwks.port)),
+      'on a port it serves',
+    );
+    t.equal(text.publicGatewayUrl, asWebSocket(gateway.publicUrl), 'bots are sent to the public /gateway');
   },
 );

@@ -4,6 +4,7 @@ import {
   installErrorHandling,
   installGatewayIdentity,
   registerHealthRoutes,
+  SNOWFLAKE_SERVICE,
   SnowflakeGenerator,
 } from '@driftway/common';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -40,7 +41,7 @@ export async function buildApp(config: TextConfig, deps: TextDeps): Promise<Text
     redis: deps.redis,
     logger: deps.logger,
     metrics,
-    snowflakes: new SnowflakeGenerator(config.workerId, process.pid % 32, now),
+    snowflakes: new SnowflakeGenerator(config.workerId, SNOWFLAKE_SERVICE.text, now),
     signer: new InternalIdentitySigner(config.internalSecret),
     readiness: [],
     onClose: [],

@@ -7,6 +7,13 @@ export const DRIFTWAY_EPOCH = 1767225600000n; // 2026-01-01T00:00:00.000Z
 
 const MAX_INCREMENT = 0xfffn;
 
+/**
+ * Snowflake's 5-bit "process" field names the service that minted the id, so services never
+ * collide; instances of one service are told apart by their worker id (WORKER_ID, unique per
+ * instance of that service). A pid would not do: in containers every service runs as pid 1.
+ */
+export const SNOWFLAKE_SERVICE = { gateway: 0, text: 1, voice: 2 } as const;
+
 export class SnowflakeGenerator {
   private lastMs = -1n;
   private increment = 0n;

@@ -1,4 +1,10 @@
-import { DRIFTWAY_EPOCH, isSnowflake, SnowflakeGenerator, snowflakeTimestamp } from '@driftway/common';
+import {
+  DRIFTWAY_EPOCH,
+  isSnowflake,
+  SNOWFLAKE_SERVICE,
+  SnowflakeGenerator,
+  snowflakeTimestamp,
+} from '@driftway/common';
 import t from 'tap';
 
 t.test('ids carry their creation time, worker and process in Discord layout', async (t) => {
@@ -44,4 +50,17 @@ t.test('isSnowflake accepts decimal 64-bit strings only', async (t) => {
   t.notOk(isSnowflake('12a'));
   t.notOk(isSnowflake(12));
   t.notOk(isSnowflake(''));
+});
+
+t.test('two services with the same worker id never mint the same id in the same millisecond', async (t) => {
+  const clock = () => Number(DRIFTWAY_EPOCH) + 42;
+  const gateway = new SnowflakeGenerator(0, SNOWFLAKE_SERVICE.gateway, clock);
+  const text = new SnowflakeGenerator(0, SNOWFLAKE_SERVICE.text, clock);
+  const ids = new Set<string>();
+  for (let i = 0; i < 100; i++) {
+    ids.add(gateway.next());
+    ids.add(text.next());
+  }
+  t.equal(ids.size, 200);
+  t.not(SNOWFLAKE_SERVICE.gateway, SNOWFLAKE_SERVICE.text);
 });

@@ -1,15 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
-import { commonErrors } from '../../errors/commonErrors.js';
+import type Database from 'better-sqlite3';
 import type { Storage } from '../ports.js';
 import { StorageState } from '../StorageState.js';
 import { migrate } from './migrations.js';
+import { openSqliteDatabase } from './openSqliteDatabase.js';
 import { SqliteApplicationStore } from './SqliteApplicationStore.js';
 import { SqliteBotTokenStore } from './SqliteBotTokenStore.js';
 import { SqliteRefreshTokenStore } from './SqliteRefreshTokenStore.js';
 import { SqliteUserStore } from './SqliteUserStore.js';
-import { sqliteCall, toStoreError } from './sqliteErrors.js';
+import { sqliteCall } from './sqliteErrors.js';
 
 /**
  * The embedded adapter: one better-sqlite3 connection per process. Calls are synchronous under
@@ -37,29 +35,7 @@ export class SqliteStorage implements Storage {
 
   /** Opens (creating if needed, with its parent directory) and migrates the database at `path`. */
   static open(path: string): SqliteStorage {
-    const inMemory = path === ':memory:' || path === '';
-    let db: Database.Database;
-    try {
-      if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
-      db = new Database(path);
-    } catch (err) {
-      // A path that cannot be created or opened is the database being unavailable, whatever the errno.
-      const mapped = toStoreError(err);
-      throw mapped === err ? commonErrors.create('STORE_UNAVAILABLE', { cause: err }) : mapped;
-    }
-    try {
-      // busy_timeout first, so that switching to WAL waits for another process's lock too.
-      db.pragma('busy_timeout = 5000');
-      if (!inMemory) db.pragma('journal_mode = WAL');
-      // NORMAL is durable in WAL mode except for the last transactions before a power loss.
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      sqliteCall(() => migrate(db));
-      return new SqliteStorage(db);
-    } catch (err) {
-      db.close();
-      throw toStoreError(err);
-    }
+    return new SqliteStorage(openSqliteDatabase(path, { migrate: (db) => sqliteCall(() => migrate(db)) }));
   }
 
   async ping(): Promise<void> {

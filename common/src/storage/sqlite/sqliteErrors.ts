@@ -19,11 +19,11 @@ const UNAVAILABLE = new Set([
  * field, an I/O or locking failure STORE_UNAVAILABLE; both keep the driver error as `cause`.
  * Anything else (a SQL bug) is returned unchanged so it surfaces as what it is.
  */
-export function toStoreError(err: unknown): unknown {
+export function toStoreError(err: unknown, fieldOf: (message: string) => string = conflictField): unknown {
   if (!(err instanceof Database.SqliteError)) return err;
   if (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     return commonErrors.create('STORE_CONFLICT', {
-      params: { what: conflictField(err.message) },
+      params: { what: fieldOf(err.message) },
       cause: err,
     });
   }
@@ -43,11 +43,11 @@ export function conflictField(message: string): string {
   return column.replace(/_lower$/, '').replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** Runs a synchronous driver call, translating its errors. */
-export function sqliteCall<T>(fn: () => T): T {
+/** Runs a synchronous driver call, translating its errors (naming conflicts with `fieldOf`). */
+export function sqliteCall<T>(fn: () => T, fieldOf: (message: string) => string = conflictField): T {
   try {
     return fn();
   } catch (err) {
-    throw toStoreError(err);
+    throw toStoreError(err, fieldOf);
   }
 }

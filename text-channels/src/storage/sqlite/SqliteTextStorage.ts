@@ -1,7 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { commonErrors, migrateSqlite, StorageState } from '@driftway/common';
-import Database from 'better-sqlite3';
+import { migrateSqlite, openSqliteDatabase, StorageState } from '@driftway/common';
+import type Database from 'better-sqlite3';
 import type { TextStorage } from '../ports.js';
 import { textMigrations } from './migrations.js';
 import { SqliteBanStore } from './SqliteBanStore.js';
@@ -14,7 +12,7 @@ import { SqliteMessageStore } from './SqliteMessageStore.js';
 import { SqliteReactionStore } from './SqliteReactionStore.js';
 import { SqliteReadStateStore } from './SqliteReadStateStore.js';
 import { SqliteRoleStore } from './SqliteRoleStore.js';
-import { sqliteCall, toStoreError } from './sqliteErrors.js';
+import { conflictField, sqliteCall } from './sqliteErrors.js';
 
 /**
  * The embedded adapter of the text domain: one better-sqlite3 connection per process, its own
@@ -57,34 +55,18 @@ export class SqliteTextStorage implements TextStorage {
 
   /** Opens (creating if needed, with its parent directory) and migrates the database at `path`. */
   static open(path: string): SqliteTextStorage {
-    const inMemory = path === ':memory:' || path === '';
-    let db: Database.Database;
-    try {
-      if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
-      db = new Database(path);
-    } catch (err) {
-      const mapped = toStoreError(err);
-      throw mapped === err ? commonErrors.create('STORE_UNAVAILABLE', { cause: err }) : mapped;
-    }
-    try {
-      // busy_timeout first, so that switching to WAL waits for another process's lock too.
-      db.pragma('busy_timeout = 5000');
-      if (!inMemory) db.pragma('journal_mode = WAL');
-      // NORMAL in WAL mode: a commit is an append to the WAL without fsync; durable against a
-      // process crash (SIGKILL), and only the last commits before a power loss may be lost.
-      db.pragma('synchronous = NORMAL');
+    const db = openSqliteDatabase(path, {
+      fieldOf: conflictField,
       // Page cache of 64 MiB (negative = KiB) and memory-mapped reads: history pages of a large
       // channel are served from memory once warm.
-      db.pragma('cache_size = -65536');
-      if (!inMemory) db.pragma('mmap_size = 268435456');
-      db.pragma('temp_store = MEMORY');
-      db.pragma('foreign_keys = ON');
-      sqliteCall(() => migrateSqlite(db, textMigrations));
-      return new SqliteTextStorage(db);
-    } catch (err) {
-      db.close();
-      throw toStoreError(err);
-    }
+      tune: (db, inMemory) => {
+        db.pragma('cache_size = -65536');
+        if (!inMemory) db.pragma('mmap_size = 268435456');
+        db.pragma('temp_store = MEMORY');
+      },
+      migrate: (db) => sqliteCall(() => migrateSqlite(db, textMigrations)),
+    });
+    return new SqliteTextStorage(db);
   }
 
   async ping(): Promise<void> {
