@@ -6,7 +6,6 @@ import {
   SnowflakeGenerator,
 } from '@driftway/common';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { registerAuthentication } from './auth/registerAuthentication.js';
 import type { GatewayConfig } from './config.js';
@@ -16,6 +15,7 @@ import { requestIdFrom } from './observability/requestId.js';
 import { registerProxy } from './proxy/registerProxy.js';
 import { RateLimiter } from './ratelimit/RateLimiter.js';
 import { registerRateLimiting } from './ratelimit/registerRateLimiting.js';
+import { securityHeaders } from './securityHeaders.js';
 import './types.js';
 
 /**
@@ -61,7 +61,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
   app.decorateRequest('identity', null);
   installErrorHandling(app);
 
-  await app.register(helmet, { global: true, contentSecurityPolicy: false });
+  app.addHook('onRequest', securityHeaders({ contentSecurityPolicy: false }));
   await app.register(cors, {
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     credentials: true,

@@ -19,6 +19,7 @@ export const gatewayErrors = defineErrors({
     code: 90005,
     message: 'Protocol upgrades are only supported for WebSocket on /gateway and /voice',
   },
+  GW_BAD_PATH: { status: 400, code: 90006, message: 'The request path cannot be forwarded' },
 
   // auth/
   AUTH_INVALID_LOGIN: { status: 401, code: 90010, message: 'Login or password is invalid' },

@@ -1,19 +1,27 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { commonErrors, type InternalIdentitySigner, type Logger, sendError } from '@driftway/common';
-import type { FastifyReplyFromHooks } from '@fastify/reply-from';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Dispatcher } from 'undici';
 import { gatewayErrors } from '../errors.js';
-import { rewriteForwardedHeaders, upstreamTarget } from './forwardedHeaders.js';
+import { copyAnswerHeaders } from './answerHeaders.js';
+import { forwardedRequestHeaders } from './forwardedHeaders.js';
 import type { ProxyMetrics } from './proxyMetrics.js';
 import type { BreakerTicket } from './ServiceBreaker.js';
 import { bodyExceededLimit } from './streamingBody.js';
+import { type AttemptOwner, UpstreamAttempt } from './UpstreamAttempt.js';
 import type { UpstreamService } from './UpstreamService.js';
 
 /** Methods a retry cannot turn into a second effect. POST and PATCH are never retried. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const MAX_ATTEMPTS = 3;
 const BACKOFF_BASE_MS = 25;
+
+/**
+ * Answers of at most this size (declared by Content-Length) are read whole and sent in one write;
+ * larger ones, and those of unknown length, stream through. Almost every REST answer is small.
+ */
+const MAX_BUFFERED_BYTES = 64 * 1024;
 
 /**
  * Answers that mean the service is broken or overloaded rather than that this request was wrong.
@@ -34,19 +42,13 @@ const CONNECT_CODES = new Set([
 ]);
 /** The connection broke mid-request; the instance may be alive (a keep-alive race) or dying. */
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
-const TIMEOUT_CODES = new Set([
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'FST_REPLY_FROM_GATEWAY_TIMEOUT',
-  'FST_REPLY_FROM_TIMEOUT',
-]);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 type FailureKind = 'connect' | 'reset' | 'timeout' | 'unavailable' | 'other';
 
-interface UpstreamResponse {
-  statusCode: number;
-  headers: IncomingHttpHeaders;
-  stream: Readable;
+interface Failure {
+  kind: FailureKind;
+  error: Error;
 }
 
 export interface ForwardingDeps {
@@ -55,7 +57,7 @@ export interface ForwardingDeps {
   logger: Logger;
 }
 
-/** Reads the error codes along reply-from's wrapping (`error.cause`) into one failure kind. */
+/** Reads the error codes along an error's `cause` chain into one failure kind. */
 export function classifyFailure(error: unknown): FailureKind {
   let current: unknown = error;
   for (let depth = 0; current && depth < 5; depth++) {
@@ -73,74 +75,59 @@ export function classifyFailure(error: unknown): FailureKind {
 /**
  * One client request on its way to an upstream service, across attempts. It holds the breaker
  * ticket and settles it exactly once: success for any answer but 502/503/504, failure for those
- * and for connection errors and timeouts. Idempotent requests without a body (a streamed body
- * cannot be replayed) are retried with exponential backoff on connection errors and 503, on
- * another healthy instance when there is one.
+ * and for connection errors and timeouts, neutral when the client's own upload broke off.
+ * Idempotent requests without a body (a streamed body cannot be replayed) are retried with
+ * exponential backoff on connection errors and 503, on another healthy instance when there is one.
+ * A client that has gone away gets no retries; an answer that arrives for it is drained unsent.
  */
-export class ForwardedRequest {
+export class ForwardedRequest implements AttemptOwner {
   private attempts = 0;
-  private readonly tried = new Set<string>();
-  private readonly headersBefore: ReturnType<FastifyReply['getHeaders']>;
+  /** Instances already tried; only made when an attempt fails. */
+  private tried: Set<string> | undefined;
+  private readonly upstreamRequest: Dispatcher.DispatchOptions;
   private readonly repeatable: boolean;
-  private readonly target: string;
-  private clientLeft = false;
 
+  /** `target`: the upstream path and query (see upstreamTarget). */
   constructor(
     private readonly request: FastifyRequest,
     private readonly reply: FastifyReply,
-    private readonly dest: string,
-    private readonly baseOptions: FastifyReplyFromHooks,
     private readonly service: UpstreamService,
     private readonly ticket: BreakerTicket,
-    private readonly timeoutMs: number,
+    timeoutMs: number,
+    target: string,
     private readonly deps: ForwardingDeps,
   ) {
-    this.headersBefore = { ...reply.getHeaders() };
-    this.repeatable = IDEMPOTENT.has(request.method) && !hasBody(request);
-    this.target = upstreamTarget(dest, request.raw.url ?? dest);
-    reply.raw.once('close', () => {
-      if (reply.raw.writableFinished || this.ticket.settled) return;
-      this.clientLeft = true;
-      // reply-from drops an upstream answer that arrives after the client left without telling
-      // us; an upstream error or timeout still reaches onError. Settle neutrally once the
-      // upstream has had its time, so a half-open probe can never stay in flight forever.
-      setTimeout(() => this.ticket.succeed(), this.timeoutMs + 1_000).unref();
-    });
+    this.repeatable = IDEMPOTENT.has(request.method) && !hasBody(request.headers);
+    // Built once: a retry sends the same request (same signed identity) to another instance.
+    this.upstreamRequest = {
+      path: target,
+      method: request.method as Dispatcher.HttpMethod,
+      headers: forwardedRequestHeaders(request, deps.signer, target),
+      body: (request.body as Readable | undefined) ?? null,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    };
   }
 
   start(): void {
     this.attempt(null);
   }
 
-  private attempt(previous: { kind: FailureKind; error: Error } | null): void {
-    const origin = this.service.pool.pick(this.tried);
-    if (origin === null) {
-      this.giveUp(previous ?? { kind: 'unavailable', error: new Error('no healthy instance') });
+  onAnswer(attempt: UpstreamAttempt): void {
+    const status = attempt.statusCode;
+    this.observe(attempt, String(status));
+    if (status < 200 || status > 599) {
+      // Nothing a client could be given as it is (Fastify refuses such codes).
+      this.giveUp({
+        kind: 'other',
+        error: new Error(`${this.describeInstance(attempt)} answered ${status}`),
+      });
       return;
     }
-    this.tried.add(origin);
-    this.attempts++;
-    const started = performance.now();
-    this.reply.from(this.dest, {
-      ...this.baseOptions,
-      getUpstream: () => origin,
-      timeout: this.timeoutMs,
-      // reply-from's own retries stay on the same instance; ours move (see retryLater).
-      retryDelay: () => null,
-      rewriteRequestHeaders: (_request, headers) =>
-        rewriteForwardedHeaders(this.request, headers as IncomingHttpHeaders, this.deps.signer, this.target),
-      onResponse: (_request, _reply, res) =>
-        this.onResponse(origin, started, res as unknown as UpstreamResponse),
-      onError: (_reply, { error }) => this.onError(origin, started, error),
-    });
-  }
-
-  private onResponse(origin: string, started: number, res: UpstreamResponse): void {
-    this.observe(String(res.statusCode), started);
-    if (BROKEN_STATUSES.has(res.statusCode)) {
-      const error = new Error(`${this.service.name} instance ${origin} answered ${res.statusCode}`);
-      if (res.statusCode === 503 && this.mayRetry()) {
-        res.stream.resume();
+    if (BROKEN_STATUSES.has(status)) {
+      const error = new Error(`${this.describeInstance(attempt)} answered ${status}`);
+      this.noteTried(attempt.origin);
+      if (status === 503 && this.mayRetry()) {
         this.retryLater({ kind: 'unavailable', error });
         return;
       }
@@ -148,20 +135,43 @@ export class ForwardedRequest {
     } else {
       this.ticket.succeed();
     }
-    this.reply.send(res.stream);
+    if (this.reply.raw.destroyed) return;
+    if (fitsBuffer(this.request.method, status, attempt.headers)) {
+      attempt.buffer();
+      return;
+    }
+    this.answerHead(attempt);
+    this.reply.send(attempt.stream());
   }
 
-  private onError(origin: string, started: number, error: Error): void {
+  onBufferedAnswer(attempt: UpstreamAttempt, body: Buffer | undefined): void {
+    if (this.reply.raw.destroyed) return;
+    this.answerHead(attempt);
+    this.reply.send(body);
+  }
+
+  onFailure(attempt: UpstreamAttempt, error: Error): void {
     const kind = classifyFailure(error);
-    this.observe(kind === 'timeout' ? 'timeout' : 'error', started);
+    if (attempt.answered) {
+      // A buffered answer broke off: its status already settled the ticket, and nothing of it
+      // was sent yet, so the client gets a clean error instead of half an answer.
+      this.answerError({ kind, error });
+      return;
+    }
+    this.observe(attempt, kind === 'timeout' ? 'timeout' : 'error');
     if (bodyExceededLimit(this.request)) {
       // The client's fault, not the upstream's.
       this.ticket.succeed();
-      this.restoreHeaders();
       sendError(this.reply, commonErrors.create('PAYLOAD_TOO_LARGE'));
       return;
     }
-    if (kind === 'connect') this.service.pool.markDown(origin, describe(error));
+    if (this.request.raw.destroyed && !this.request.raw.complete) {
+      // The client cut its own upload short: nothing to say about the upstream, no one to answer.
+      this.ticket.succeed();
+      return;
+    }
+    if (kind === 'connect') this.service.pool.markDown(attempt.origin, describe(error));
+    this.noteTried(attempt.origin);
     if ((kind === 'connect' || kind === 'reset') && this.mayRetry()) {
       this.retryLater({ kind, error });
       return;
@@ -169,17 +179,40 @@ export class ForwardedRequest {
     this.giveUp({ kind, error });
   }
 
+  private attempt(previous: Failure | null): void {
+    const origin = this.service.pool.pick(this.tried);
+    if (origin === null) {
+      this.giveUp(previous ?? { kind: 'unavailable', error: new Error('no healthy instance') });
+      return;
+    }
+    this.attempts++;
+    this.service.connections.dispatch(origin, this.upstreamRequest, new UpstreamAttempt(this, origin));
+  }
+
+  /** Status and headers of the answer onto the reply, just before its body goes. */
+  private answerHead(attempt: UpstreamAttempt): void {
+    copyAnswerHeaders(this.reply, attempt.headers);
+    // An HTTP/1 connection cannot carry another request before this one's body was read whole;
+    // an upstream may answer before that (an early 4xx), so the client must reconnect.
+    if (!this.request.raw.complete) this.reply.header('connection', 'close');
+    this.reply.code(attempt.statusCode);
+  }
+
+  private noteTried(origin: string): void {
+    if (this.tried === undefined) this.tried = new Set();
+    this.tried.add(origin);
+  }
+
   private mayRetry(): boolean {
     return (
       this.repeatable &&
       this.attempts < MAX_ATTEMPTS &&
-      !this.clientLeft &&
-      this.service.pool.hasCandidate(this.tried)
+      !this.reply.raw.destroyed &&
+      this.service.pool.hasCandidate(this.tried as Set<string>)
     );
   }
 
-  private retryLater(failure: { kind: FailureKind; error: Error }): void {
-    this.restoreHeaders();
+  private retryLater(failure: Failure): void {
     // Exponential with jitter: ~25 ms, then ~50 ms.
     const delay = BACKOFF_BASE_MS * 2 ** (this.attempts - 1) * (0.5 + Math.random() / 2);
     this.request.log.info(
@@ -187,7 +220,7 @@ export class ForwardedRequest {
       'retrying upstream request',
     );
     setTimeout(() => {
-      if (this.clientLeft) {
+      if (this.reply.raw.destroyed) {
         this.ticket.fail(failure.error);
         return;
       }
@@ -195,15 +228,18 @@ export class ForwardedRequest {
     }, delay);
   }
 
-  private giveUp({ kind, error }: { kind: FailureKind; error: Error }): void {
-    this.ticket.fail(error);
-    this.restoreHeaders();
-    const params = { service: this.service.name };
+  private giveUp(failure: Failure): void {
+    this.ticket.fail(failure.error);
+    this.answerError(failure);
+  }
+
+  private answerError({ kind, error }: Failure): void {
     this.request.log.warn(
       { err: error, service: this.service.name, attempts: this.attempts, kind },
       'upstream request failed',
     );
-    if (this.reply.sent) return;
+    if (this.reply.sent || this.reply.raw.destroyed) return;
+    const params = { service: this.service.name };
     if (kind === 'timeout') {
       sendError(this.reply, gatewayErrors.create('GW_UPSTREAM_TIMEOUT', { params, cause: error }));
     } else if (kind === 'unavailable') {
@@ -217,21 +253,33 @@ export class ForwardedRequest {
     }
   }
 
-  /** Drops headers copied from a failed attempt's answer, keeping the gateway's own. */
-  private restoreHeaders(): void {
-    for (const name of Object.keys(this.reply.getHeaders())) this.reply.removeHeader(name);
-    this.reply.headers(this.headersBefore);
+  private observe(attempt: UpstreamAttempt, status: string): void {
+    const seconds = (performance.now() - attempt.started) / 1000;
+    this.deps.metrics.upstreamDuration.observe({ service: this.service.name, status }, seconds);
   }
 
-  private observe(status: string, started: number): void {
-    const seconds = (performance.now() - started) / 1000;
-    this.deps.metrics.upstreamDuration.observe({ service: this.service.name, status }, seconds);
+  private describeInstance(attempt: UpstreamAttempt): string {
+    return `${this.service.name} instance ${attempt.origin}`;
   }
 }
 
-function hasBody(request: FastifyRequest): boolean {
-  const length = request.headers['content-length'];
-  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+function hasBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** Whether the answer's body is known to be small (or absent), so it can be sent in one write. */
+function fitsBuffer(method: string, status: number, headers: IncomingHttpHeaders): boolean {
+  if (method === 'HEAD' || status === 204 || status === 304) return true;
+  const length = headers['content-length'];
+  if (length === '0') return true;
+  // Without a content type Fastify would label a buffer application/octet-stream; a stream keeps
+  // the answer exactly as the upstream sent it.
+  return (
+    typeof length === 'string' &&
+    headers['content-type'] !== undefined &&
+    Number(length) <= MAX_BUFFERED_BYTES
+  );
 }
 
 function describe(error: Error): string {

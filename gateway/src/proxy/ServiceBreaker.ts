@@ -47,11 +47,11 @@ class Ticket implements BreakerTicket {
 
 /**
  * An opossum breaker for one upstream service, driven by tickets instead of wrapped calls: the
- * proxy settles each ticket from reply-from's callbacks. Relies on opossum 9's `call()` (read in
- * lib/circuit.js): it invokes the action synchronously inside `fire()` when the circuit is closed,
- * or half-open with no probe yet (it clears PENDING_CLOSE as it lets that one probe through), and
- * otherwise rejects without invoking it. So "was the action invoked before fire() returned?" tells
- * at once, without awaiting anything, whether the request may go upstream.
+ * proxy settles each ticket with the outcome of its upstream request. Relies on opossum 9's
+ * `call()` (read in lib/circuit.js): it invokes the action synchronously inside `fire()` when the
+ * circuit is closed, or half-open with no probe yet (it clears PENDING_CLOSE as it lets that one
+ * probe through), and otherwise rejects without invoking it. So "was the action invoked before
+ * fire() returned?" tells at once, without awaiting anything, whether the request may go upstream.
  */
 export class ServiceBreaker {
   private readonly breaker: CircuitBreaker<[Ticket], void>;
@@ -70,7 +70,7 @@ export class ServiceBreaker {
       },
       {
         name: `upstream:${service}`,
-        // Upstream timeouts are enforced per route class by reply-from and reported as failures;
+        // Upstream timeouts are enforced per route class by undici and reported as failures;
         // opossum's own timer would only race them.
         timeout: false,
         errorThresholdPercentage: options.errorPercent,

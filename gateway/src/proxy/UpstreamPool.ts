@@ -21,6 +21,9 @@ export interface UpstreamPoolOptions {
   onChange?: () => void;
 }
 
+/** The passes of `pick`, in order of preference. */
+type Rule = 'healthy-untried' | 'healthy' | 'untried';
+
 interface Instance {
   readonly origin: string;
   healthy: boolean;
@@ -69,9 +72,7 @@ export class UpstreamPool {
    */
   pick(avoid?: ReadonlySet<string>): string | null {
     const index =
-      this.find((i) => i.healthy && !avoid?.has(i.origin)) ??
-      this.find((i) => i.healthy) ??
-      this.find((i) => !avoid?.has(i.origin));
+      this.find('healthy-untried', avoid) ?? this.find('healthy', avoid) ?? this.find('untried', avoid);
     if (index === null) return null;
     this.cursor = (index + 1) % this.instances.length;
     return (this.instances[index] as Instance).origin;
@@ -79,14 +80,16 @@ export class UpstreamPool {
 
   /** Whether `pick(avoid)` would find an instance. */
   hasCandidate(avoid: ReadonlySet<string>): boolean {
-    return this.instances.some((i) => i.healthy || !avoid.has(i.origin));
+    for (const instance of this.instances) if (instance.healthy || !avoid.has(instance.origin)) return true;
+    return false;
   }
 
-  private find(accept: (instance: Instance) => boolean): number | null {
+  /** The first instance from the cursor on that `rule` accepts. No closures: this runs per request. */
+  private find(rule: Rule, avoid: ReadonlySet<string> | undefined): number | null {
     const count = this.instances.length;
     for (let step = 0; step < count; step++) {
       const index = (this.cursor + step) % count;
-      if (accept(this.instances[index] as Instance)) return index;
+      if (accepts(rule, this.instances[index] as Instance, avoid)) return index;
     }
     return null;
   }
@@ -147,6 +150,12 @@ export class UpstreamPool {
       this.markDown(instance.origin, `health check: ${failure}`);
     }
   }
+}
+
+function accepts(rule: Rule, instance: Instance, avoid: ReadonlySet<string> | undefined): boolean {
+  const untried = avoid === undefined || !avoid.has(instance.origin);
+  if (rule === 'healthy-untried') return instance.healthy && untried;
+  return rule === 'healthy' ? instance.healthy : untried;
 }
 
 /** `GET <origin><path>`: null when it answered 2xx in time, else why not. Never rejects. */

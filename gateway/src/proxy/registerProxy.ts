@@ -1,29 +1,20 @@
 import { ServerResponse } from 'node:http';
-import { ConfigError, InternalIdentitySigner, sendError } from '@driftway/common';
-import httpProxy from '@fastify/http-proxy';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { gatewayErrors } from '../errors.js';
+import { ConfigError, InternalIdentitySigner } from '@driftway/common';
+import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../GatewayContext.js';
-import type { RouteAccess } from '../types.js';
-import { ForwardedRequest, type ForwardingDeps } from './ForwardedRequest.js';
+import type { ForwardingDeps } from './ForwardedRequest.js';
 import { createProxyMetrics } from './proxyMetrics.js';
+import { registerProxyRoutes } from './registerProxyRoutes.js';
 import {
   defaultRouteTable,
   type ProxyRoute,
   SERVICE_NAMES,
   type ServiceName,
-  timeoutMs,
   upgradeRoutes,
 } from './routeTable.js';
-import { streamingBodyParser } from './streamingBody.js';
-import { UpstreamService } from './UpstreamService.js';
+import { connectTimeoutMs, UpstreamService } from './UpstreamService.js';
 import { WebSocketUpgradeProxy } from './WebSocketUpgradeProxy.js';
 
-const ALL_METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
-/** http-proxy validates destinations against one origin before our handler picks the real one. */
-const VALIDATION_ORIGIN = 'http://upstream.invalid';
-/** A connect that takes longer than this is a dead or unreachable instance, whatever the route. */
-const MAX_CONNECT_TIMEOUT_MS = 5_000;
 /** Label of text-channels' real-time instances (TEXT_GATEWAY_UPSTREAMS) in metrics and /ready. */
 const TEXT_GATEWAY = 'text-gateway';
 
@@ -74,35 +65,13 @@ export async function registerProxy(
     });
   }
   const forwarding: ForwardingDeps = { signer, metrics, logger };
-  const connectTimeout = Math.min(config.upstreamTimeoutMs, MAX_CONNECT_TIMEOUT_MS);
-
-  await app.register(async (scope) => {
-    // Proxied bodies stream through untouched (no JSON parse), under the gateway's body limit.
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', streamingBodyParser(config.bodyLimitBytes));
-    for (const route of routes) {
-      await scope.register(httpProxy, {
-        upstream: '',
-        prefix: route.prefix,
-        rewritePrefix: route.prefix,
-        routes: route.exact ? ['/'] : ['/', '/*'],
-        httpMethods: route.methods ?? ALL_METHODS,
-        proxyPayloads: false,
-        disableRequestLogging: true,
-        internalRewriteLocationHeader: false,
-        config: routeAccess(route),
-        undici: { connect: { timeout: connectTimeout } },
-        replyOptions: { getUpstream: () => VALIDATION_ORIGIN },
-        handler: routeHandler(route, services, forwarding, ctx),
-      });
-    }
-  });
+  await registerProxyRoutes(app, routes, services, forwarding, config);
 
   const upgrades = new WebSocketUpgradeProxy({
     routes: upgradeRoutes,
     services: upgradeServices,
     trustedProxies: config.trustedProxies,
-    connectTimeoutMs: connectTimeout,
+    connectTimeoutMs: connectTimeoutMs(config),
     metrics,
     logger,
     serveAsHttp: (req, socket) => {
@@ -125,44 +94,4 @@ export async function registerProxy(
     upgrades.close();
     await Promise.all(all.map((service) => service.close()));
   });
-}
-
-function routeAccess(route: ProxyRoute): RouteAccess {
-  const access: RouteAccess = {};
-  if (route.auth !== undefined) access.auth = route.auth;
-  if (route.principals !== undefined) access.principals = route.principals;
-  if (route.scope !== undefined) access.scope = route.scope;
-  if (route.bucket !== undefined) access.bucket = route.bucket;
-  return access;
-}
-
-/**
- * Refuses without touching the upstream when nothing is configured or the breaker says no; both
- * checks are synchronous, so a refusal costs microseconds. Otherwise the request goes upstream
- * (to a healthy instance, or in panic mode to any: see UpstreamPool.pick).
- */
-function routeHandler(
-  route: ProxyRoute,
-  services: ReadonlyMap<ServiceName, UpstreamService>,
-  forwarding: ForwardingDeps,
-  ctx: GatewayContext,
-) {
-  const timeout = timeoutMs(route.timeout ?? 'default', ctx.config);
-  const params = { service: route.service };
-  return (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    dest: string,
-    options: Parameters<FastifyReply['from']>[1],
-  ): FastifyReply => {
-    const service = services.get(route.service);
-    if (!service) return sendError(reply, gatewayErrors.create('GW_NO_UPSTREAM', { params }));
-    const ticket = service.breaker.tryAcquire();
-    if (!ticket) {
-      const headers = { 'Retry-After': String(service.breaker.retryAfterSeconds()) };
-      return sendError(reply, gatewayErrors.create('GW_UPSTREAM_UNAVAILABLE', { params, headers }));
-    }
-    new ForwardedRequest(request, reply, dest, options ?? {}, service, ticket, timeout, forwarding).start();
-    return reply;
-  };
 }

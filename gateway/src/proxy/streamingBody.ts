@@ -32,7 +32,7 @@ function tooLarge(): DriftwayError {
   return commonErrors.create('PAYLOAD_TOO_LARGE');
 }
 
-/** Content-type parser for proxied routes: hands reply-from a stream instead of a parsed body. */
+/** Content-type parser for proxied routes: hands the proxy a stream instead of a parsed body. */
 export function streamingBodyParser(limit: number) {
   return (
     request: FastifyRequest,

@@ -108,8 +108,10 @@ export class RateLimiter {
    * Counts one request by `subject` against `bucket` and against the subject's global limit, in one
    * round trip. Callers must skip unlimited buckets.
    */
-  async checkRequest(bucket: ResolvedBucket, subject: string): Promise<RateLimitVerdict> {
-    const key = this.counterKey(bucket, subject);
+  async checkRequest(bucket: ResolvedBucket, subject: string, major = ''): Promise<RateLimitVerdict> {
+    // The route bucket counts per major parameter (channel or guild), as Discord's do; the global
+    // limit stays per caller.
+    const key = this.counterKey(bucket, major === '' ? subject : subject + '|' + major);
     const globalKey = 'rl:global:' + subject;
     const global = this.globalBucket;
     if (this.remote !== null && this.useRemote()) {

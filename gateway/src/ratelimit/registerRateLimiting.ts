@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../GatewayContext.js';
+import { majorParameter } from './majorParameter.js';
 import { rateLimitedBody, setRateLimitHeaders } from './RateLimitedError.js';
 import type { RateLimiter } from './RateLimiter.js';
 import { rateLimitSubject } from './rateLimitSubject.js';
@@ -26,7 +27,11 @@ export async function registerRateLimiting(app: FastifyInstance, ctx: GatewayCon
   app.addHook('onRequest', async (request, reply) => {
     const bucket = limiter.bucketForRoute(request.routeOptions.config);
     if (bucket.unlimited) return;
-    const verdict = await limiter.checkRequest(bucket, rateLimitSubject(request.identity, request.ip));
+    const verdict = await limiter.checkRequest(
+      bucket,
+      rateLimitSubject(request.identity, request.ip),
+      majorParameter(request.url),
+    );
     setRateLimitHeaders(reply, verdict);
     if (!verdict.limited) return;
     // Sent here rather than thrown: no stack trace and no log line per refused request in a flood.

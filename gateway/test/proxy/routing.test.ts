@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { createLogger, IDENTITY_HEADER, InternalIdentitySigner, openStorage } from '@driftway/common';
 import t, { type Test } from 'tap';
 import { buildApp } from '../../src/app.js';
@@ -208,6 +210,40 @@ t.test('behind a trusted proxy the forwarding chain is kept and extended', async
   t.equal(text.requests[0]?.headers['x-forwarded-proto'], 'https');
 });
 
+t.test('a path that climbs out of its prefix is refused with 400 and never forwarded', async (t) => {
+  const text = await upstream(t, 'text');
+  const gw = await startProxyGateway(t, { text: [text.origin] });
+  for (const path of [
+    '/open/text/../../api/v10/users/@me',
+    '/open/text/a/%2e%2e/%2E%2E/x',
+    '/open/text/..%5c..%5cx',
+  ]) {
+    const answer = await rawRequest(gw.port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    t.match(answer, /^HTTP\/1\.1 400 /, path);
+    t.match(answer, /"code":90006/, path);
+  }
+  t.equal(text.count, 0);
+  t.equal((await fetch(`${gw.url}/open/text/a..b/.../c`)).status, 200, 'dots inside a segment are fine');
+});
+
+t.test('hop-by-hop request headers stay at the gateway; end-to-end ones go through', async (t) => {
+  const text = await upstream(t, 'text');
+  const gw = await startProxyGateway(t, { text: [text.origin] });
+  const answer = await rawRequest(
+    gw.port,
+    'GET /open/text/a HTTP/1.1\r\nHost: x\r\nConnection: close, x-client-hop\r\nX-Client-Hop: 1\r\n' +
+      'Keep-Alive: timeout=5\r\nTE: trailers\r\nX-Audit-Log-Reason: tidy-up\r\n\r\n',
+  );
+  t.match(answer, /^HTTP\/1\.1 200 /);
+  const seen = text.requests[0]?.headers ?? {};
+  t.notOk(seen['x-client-hop'], 'a header the client listed in Connection');
+  t.notOk(seen['keep-alive']);
+  t.notOk(seen.te);
+  t.equal(seen['x-audit-log-reason'], 'tidy-up');
+  t.equal(seen.host, `127.0.0.1:${text.port}`, 'the upstream is addressed by its own host');
+  t.equal(seen['x-forwarded-host'], 'x', "the client's host travels as X-Forwarded-Host");
+});
+
 t.test('request bodies are streamed through intact, chunked or not', async (t) => {
   const text = await upstream(t, 'text');
   const gw = await startProxyGateway(t, { text: [text.origin] });
@@ -276,6 +312,16 @@ t.test('the gateway refuses to start with upstreams but no INTERNAL_SECRET', asy
   t.teardown(() => app.close());
   t.equal((await app.inject('/api/v10/voice/regions')).statusCode, 401, 'without upstreams it starts');
 });
+
+async function rawRequest(port: number, request: string): Promise<string> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.write(request);
+  const chunks: Buffer[] = [];
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  await once(socket, 'close');
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 function postChunked(url: string, parts: string[], contentType: string): Promise<{ status: number }> {
   return new Promise((resolve, reject) => {

@@ -178,3 +178,15 @@ t.test('unmatched routes are limited too, by the shared "unmatched" bucket', asy
   t.equal(missing.headers['x-ratelimit-bucket'], bucketHash('unmatched'));
   t.equal(missing.headers['x-ratelimit-remaining'], '29');
 });
+
+t.test('a route bucket is counted per channel, as Discord counts per major parameter', async (t) => {
+  const gw = await startGateway(t, { now: manualClock().now, channelBuckets: { chan: WINDOW } });
+  const hit = (channel: string) => send(`${gw.url}/api/v10/channels/${channel}/t/chan`);
+  const statuses = [];
+  for (let i = 0; i < 4; i++) statuses.push((await hit('111')).status);
+  t.same(statuses, [200, 200, 200, 429], 'one channel runs out');
+  const other = await hit('222');
+  t.equal(other.status, 200, 'another channel has its own count');
+  t.equal(other.headers['x-ratelimit-remaining'], '2');
+  t.equal(other.headers['x-ratelimit-bucket'], bucketHash('chan'), 'the same bucket, as on Discord');
+});

@@ -31,6 +31,8 @@ export interface GatewayOptions {
   now?: () => number;
   /** Test buckets and their policies; each gets a GET route `/t/<bucket>`. */
   buckets?: Record<string, BucketPolicy>;
+  /** Test buckets served on a channel-shaped route `/api/v10/channels/:id/t/<bucket>` instead. */
+  channelBuckets?: Record<string, BucketPolicy>;
 }
 
 export interface Teardown {
@@ -66,6 +68,12 @@ export async function startGateway(t: Teardown, options: GatewayOptions = {}): P
   for (const [bucket, policy] of Object.entries(options.buckets ?? {})) {
     app.rateLimiter.policies.set(bucket, policy);
     app.get(`/t/${bucket}`, { config: { auth: 'none', bucket } }, async () => ({ ok: true }));
+  }
+  for (const [bucket, policy] of Object.entries(options.channelBuckets ?? {})) {
+    app.rateLimiter.policies.set(bucket, policy);
+    app.get(`/api/v10/channels/:id/t/${bucket}`, { config: { auth: 'none', bucket } }, async () => ({
+      ok: true,
+    }));
   }
   t.teardown(async () => {
     await app.close();
