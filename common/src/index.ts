@@ -64,6 +64,7 @@ export {
   snowflakeTimestamp,
 } from './snowflake/Snowflake.js';
 export { InvalidStateError } from './storage/InvalidStateError.js';
+export { type MongoOpenOptions, openMongoDatabase } from './storage/mongo/openMongoDatabase.js';
 export { pickPatch } from './storage/normalize.js';
 export { openStorage, type StorageConfig } from './storage/openStorage.js';
 export type * from './storage/ports.js';

@@ -1,5 +1,4 @@
-import { type Db, MongoClient } from 'mongodb';
-import { commonErrors } from '../../errors/commonErrors.js';
+import type { Db, MongoClient } from 'mongodb';
 import type { Storage } from '../ports.js';
 import { StorageState } from '../StorageState.js';
 import {
@@ -15,9 +14,9 @@ import { MongoBotTokenStore } from './MongoBotTokenStore.js';
 import { MongoRefreshTokenStore } from './MongoRefreshTokenStore.js';
 import { MongoUserStore } from './MongoUserStore.js';
 import { mongoCall, toStoreError } from './mongoErrors.js';
+import { openMongoDatabase } from './openMongoDatabase.js';
 
 /** Long enough for a replica set election, short enough that a wrong URL fails start-up promptly. */
-const SERVER_SELECTION_TIMEOUT_MS = 5_000;
 
 /**
  * The production adapter: one MongoClient (with its own connection pool) per process. The stores
@@ -56,27 +55,12 @@ export class MongoStorage implements Storage {
    * option object override the URL).
    */
   static async open(url: string, dbName: string): Promise<MongoStorage> {
-    const client = new MongoClient(url, {
+    const { client, db } = await openMongoDatabase(url, dbName, {
       appName: 'driftway',
-      ...(/[?&]serverSelectionTimeoutMS=/i.test(url)
-        ? {}
-        : { serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS }),
+      indexes: mongoIndexes,
+      toStoreError,
     });
-    try {
-      await client.connect();
-      const db = client.db(dbName);
-      await Promise.all(
-        Object.entries(mongoIndexes).map(([collection, specs]) =>
-          db.collection(collection).createIndexes(specs),
-        ),
-      );
-      return new MongoStorage(client, db);
-    } catch (err) {
-      await client.close().catch(() => {});
-      const mapped = toStoreError(err);
-      if (mapped !== err) throw mapped;
-      throw commonErrors.create('STORE_UNAVAILABLE', { cause: err });
-    }
+    return new MongoStorage(client, db);
   }
 
   async ping(): Promise<void> {

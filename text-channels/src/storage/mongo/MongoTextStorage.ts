@@ -1,5 +1,5 @@
-import { commonErrors } from '@driftway/common';
-import { type Db, MongoClient } from 'mongodb';
+import { openMongoDatabase } from '@driftway/common';
+import type { Db, MongoClient } from 'mongodb';
 import type { TextStorage } from '../ports.js';
 import { textMongoIndexes } from './indexes.js';
 import { MongoBanStore } from './MongoBanStore.js';
@@ -17,7 +17,6 @@ import { MongoTextState } from './MongoTextState.js';
 import { mongoCall, toStoreError } from './mongoErrors.js';
 
 /** Long enough for a replica set election, short enough that a wrong URL fails start-up promptly. */
-const SERVER_SELECTION_TIMEOUT_MS = 5_000;
 
 /**
  * The production adapter of the text domain: its own MongoClient (and pool) over the same
@@ -61,28 +60,14 @@ export class MongoTextStorage implements TextStorage {
    * `serverSelectionTimeoutMS` in the URL wins over our default.
    */
   static async open(url: string, dbName: string): Promise<MongoTextStorage> {
-    const client = new MongoClient(url, {
+    const { client, db } = await openMongoDatabase(url, dbName, {
       appName: 'driftway-text',
-      useBigInt64: true,
-      ...(/[?&]serverSelectionTimeoutMS=/i.test(url)
-        ? {}
-        : { serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS }),
+      indexes: textMongoIndexes,
+      // Snowflake sort keys are int64: read them back as bigint, never as lossy doubles.
+      clientOptions: { useBigInt64: true },
+      toStoreError,
     });
-    try {
-      await client.connect();
-      const db = client.db(dbName);
-      await Promise.all(
-        Object.entries(textMongoIndexes).map(([collection, specs]) =>
-          db.collection(collection).createIndexes(specs),
-        ),
-      );
-      return new MongoTextStorage(client, db);
-    } catch (err) {
-      await client.close().catch(() => {});
-      const mapped = toStoreError(err);
-      if (mapped !== err) throw mapped;
-      throw commonErrors.create('STORE_UNAVAILABLE', { cause: err });
-    }
+    return new MongoTextStorage(client, db);
   }
 
   async ping(): Promise<void> {
