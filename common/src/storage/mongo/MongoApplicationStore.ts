@@ -4,10 +4,9 @@ import { pickPatch } from '../normalize.js';
 import type { ApplicationStore } from '../ports.js';
 import type { ApplicationRecord } from '../records.js';
 import type { StorageState } from '../StorageState.js';
+import { APPLICATION_UPDATABLE as UPDATABLE } from '../updatableFields.js';
 import { type ApplicationDoc, applicationFromDoc, applicationToDoc } from './documents.js';
 import { mongoCall } from './mongoErrors.js';
-
-const UPDATABLE = ['name', 'description'] as const;
 
 export class MongoApplicationStore implements ApplicationStore {
   readonly #apps: Collection<ApplicationDoc>;

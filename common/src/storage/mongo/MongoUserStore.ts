@@ -3,10 +3,9 @@ import { normalizeEmail, pickPatch, usernameKey } from '../normalize.js';
 import type { UserStore } from '../ports.js';
 import type { UserRecord } from '../records.js';
 import type { StorageState } from '../StorageState.js';
+import { USER_UPDATABLE as UPDATABLE } from '../updatableFields.js';
 import { type UserDoc, userFromDoc, userToDoc } from './documents.js';
 import { mongoCall } from './mongoErrors.js';
-
-const UPDATABLE = ['username', 'globalName', 'email', 'passwordHash', 'bot', 'avatar'] as const;
 
 export class MongoUserStore implements UserStore {
   readonly #users: Collection<UserDoc>;

@@ -3,6 +3,7 @@ import { pickPatch } from '../normalize.js';
 import type { ApplicationStore } from '../ports.js';
 import type { ApplicationRecord } from '../records.js';
 import type { StorageState } from '../StorageState.js';
+import { APPLICATION_UPDATABLE as UPDATABLE } from '../updatableFields.js';
 import { sqliteCall } from './sqliteErrors.js';
 
 interface ApplicationRow {
@@ -17,7 +18,6 @@ interface ApplicationRow {
 type ApplicationPatch = Partial<Pick<ApplicationRecord, 'name' | 'description'>>;
 
 const COLUMNS = 'id, owner_id, name, description, bot_user_id, created_at';
-const UPDATABLE = ['name', 'description'] as const;
 
 export class SqliteApplicationStore implements ApplicationStore {
   readonly #state: StorageState;

@@ -3,6 +3,7 @@ import { normalizeEmail, pickPatch, usernameKey } from '../normalize.js';
 import type { UserStore } from '../ports.js';
 import type { UserRecord } from '../records.js';
 import type { StorageState } from '../StorageState.js';
+import { USER_UPDATABLE as UPDATABLE } from '../updatableFields.js';
 import { sqliteCall } from './sqliteErrors.js';
 
 interface UserRow {
@@ -18,7 +19,6 @@ interface UserRow {
 }
 
 const COLUMNS = 'id, username, username_lower, global_name, email, password_hash, bot, avatar, created_at';
-const UPDATABLE = ['username', 'globalName', 'email', 'passwordHash', 'bot', 'avatar'] as const;
 
 export class SqliteUserStore implements UserStore {
   readonly #state: StorageState;

@@ -4,6 +4,7 @@ import { dmKey } from '../dmKey.js';
 import type { ChannelStore } from '../ports.js';
 import { type ChannelRecord, ChannelType } from '../records.js';
 import { compareIds, writeKeyOrNull } from '../snowflakeKey.js';
+import { CHANNEL_UPDATABLE as UPDATABLE } from '../updatableFields.js';
 import { type ChannelDoc, canonical, canonicalOrNull, channelFromDoc } from './documents.js';
 import { lookupId } from './lookup.js';
 import type { MongoCascade } from './MongoCascade.js';
@@ -13,19 +14,6 @@ import { mongoCall } from './mongoErrors.js';
 type ChannelPatch = Parameters<ChannelStore['update']>[1];
 
 /** recipientIds are fixed when a DM is created (they are its identity: see dmKey). */
-const UPDATABLE = [
-  'name',
-  'topic',
-  'position',
-  'parentId',
-  'nsfw',
-  'rateLimitPerUser',
-  'bitrate',
-  'userLimit',
-  'permissionOverwrites',
-  'lastMessageId',
-  'lastPinTimestamp',
-] as const;
 
 export class MongoChannelStore implements ChannelStore {
   readonly #channels: Collection<ChannelDoc>;

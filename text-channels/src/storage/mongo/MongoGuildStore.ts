@@ -2,6 +2,7 @@ import { pickPatch } from '@driftway/common';
 import type { Collection } from 'mongodb';
 import type { GuildStore } from '../ports.js';
 import type { GuildRecord } from '../records.js';
+import { GUILD_UPDATABLE as UPDATABLE } from '../updatableFields.js';
 import { canonical, canonicalOrNull, type GuildDoc, guildFromDoc, guildToDoc } from './documents.js';
 import { lookupId, lookupIds } from './lookup.js';
 import type { MongoCascade } from './MongoCascade.js';
@@ -9,8 +10,6 @@ import type { MongoTextState } from './MongoTextState.js';
 import { mongoCall } from './mongoErrors.js';
 
 type GuildPatch = Parameters<GuildStore['update']>[1];
-
-const UPDATABLE = ['name', 'ownerId', 'icon', 'description', 'systemChannelId'] as const;
 
 export class MongoGuildStore implements GuildStore {
   readonly #guilds: Collection<GuildDoc>;

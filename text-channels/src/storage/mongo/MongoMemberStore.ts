@@ -3,14 +3,13 @@ import type { Collection } from 'mongodb';
 import type { MemberStore } from '../ports.js';
 import type { MemberRecord } from '../records.js';
 import { afterKey, lookupKey } from '../snowflakeKey.js';
+import { MEMBER_UPDATABLE as UPDATABLE } from '../updatableFields.js';
 import { type MemberDoc, memberFromDoc, memberToDoc, pairId } from './documents.js';
 import { lookupId, lookupIds } from './lookup.js';
 import type { MongoTextState } from './MongoTextState.js';
 import { mongoCall } from './mongoErrors.js';
 
 type MemberPatch = Parameters<MemberStore['update']>[2];
-
-const UPDATABLE = ['nick', 'roleIds', 'communicationDisabledUntil'] as const;
 
 export class MongoMemberStore implements MemberStore {
   readonly #members: Collection<MemberDoc>;

@@ -4,6 +4,7 @@ import type { MessageQuery, MessageStore, SearchQuery } from '../ports.js';
 import type { MessageEditRecord, MessageRecord } from '../records.js';
 import { mongoTextSearch, searchTerms } from '../searchTerms.js';
 import { afterKey, cursorKey, lookupKey, lookupKeys, MAX_KEY } from '../snowflakeKey.js';
+import { MESSAGE_UPDATABLE as UPDATABLE } from '../updatableFields.js';
 import { type MessageDoc, messageFromDoc, messageToDoc } from './documents.js';
 import { lookupId, lookupIds } from './lookup.js';
 import type { MongoCollections } from './MongoCollections.js';
@@ -11,18 +12,6 @@ import type { MongoTextState } from './MongoTextState.js';
 import { isDuplicateOn, mongoCall } from './mongoErrors.js';
 
 type MessagePatch = Parameters<MessageStore['update']>[2];
-
-const UPDATABLE = [
-  'content',
-  'embeds',
-  'attachments',
-  'pinned',
-  'pinnedAt',
-  'editedAt',
-  'mentionUserIds',
-  'mentionRoleIds',
-  'mentionEveryone',
-] as const;
 
 /** Rounds of optimistic retry for an edit racing other edits of the same message. */
 const MAX_EDIT_ATTEMPTS = 10;

@@ -3,14 +3,13 @@ import type { Collection } from 'mongodb';
 import type { RoleStore } from '../ports.js';
 import type { RoleRecord } from '../records.js';
 import { compareIds } from '../snowflakeKey.js';
+import { ROLE_UPDATABLE as UPDATABLE } from '../updatableFields.js';
 import { type ChannelDoc, type MemberDoc, type RoleDoc, roleFromDoc, roleToDoc } from './documents.js';
 import { lookupId } from './lookup.js';
 import type { MongoTextState } from './MongoTextState.js';
 import { mongoCall } from './mongoErrors.js';
 
 type RolePatch = Parameters<RoleStore['update']>[2];
-
-const UPDATABLE = ['name', 'color', 'hoist', 'position', 'permissions', 'mentionable'] as const;
 
 export class MongoRoleStore implements RoleStore {
   readonly #roles: Collection<RoleDoc>;

@@ -9,6 +9,7 @@ import {
   type PermissionOverwrite,
 } from '../records.js';
 import { lookupKey, writeKey, writeKeyOrNull } from '../snowflakeKey.js';
+import { CHANNEL_UPDATABLE as UPDATABLE } from '../updatableFields.js';
 import { bool, decodeList, encodeList } from './json.js';
 import type { SqliteCascade } from './SqliteCascade.js';
 import { sqliteCall } from './sqliteErrors.js';
@@ -59,19 +60,6 @@ const COLUMNS = `CAST(c.id AS TEXT) AS id, CAST(c.guild_id AS TEXT) AS guild_id,
   c.permission_overwrites, c.recipient_ids, CAST(c.last_message_id AS TEXT) AS last_message_id,
   c.last_pin_timestamp, c.created_at`;
 /** recipientIds are fixed when a DM is created (they are its identity: see dmKey). */
-const UPDATABLE = [
-  'name',
-  'topic',
-  'position',
-  'parentId',
-  'nsfw',
-  'rateLimitPerUser',
-  'bitrate',
-  'userLimit',
-  'permissionOverwrites',
-  'lastMessageId',
-  'lastPinTimestamp',
-] as const;
 
 export class SqliteChannelStore implements ChannelStore {
   readonly #state: StorageState;

@@ -3,6 +3,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { GuildStore } from '../ports.js';
 import type { GuildRecord } from '../records.js';
 import { lookupKey, lookupKeys, writeKey, writeKeyOrNull } from '../snowflakeKey.js';
+import { GUILD_UPDATABLE as UPDATABLE } from '../updatableFields.js';
 import { keyList } from './json.js';
 import type { SqliteCascade } from './SqliteCascade.js';
 import { sqliteCall } from './sqliteErrors.js';
@@ -31,7 +32,6 @@ type GuildPatch = Parameters<GuildStore['update']>[1];
 
 const COLUMNS = `CAST(id AS TEXT) AS id, name, CAST(owner_id AS TEXT) AS owner_id, icon, description,
   CAST(system_channel_id AS TEXT) AS system_channel_id, created_at`;
-const UPDATABLE = ['name', 'ownerId', 'icon', 'description', 'systemChannelId'] as const;
 
 export class SqliteGuildStore implements GuildStore {
   readonly #state: StorageState;

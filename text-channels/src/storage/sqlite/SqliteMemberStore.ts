@@ -3,6 +3,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { MemberStore } from '../ports.js';
 import type { MemberRecord } from '../records.js';
 import { afterKey, lookupKey, lookupKeys, writeKey } from '../snowflakeKey.js';
+import { MEMBER_UPDATABLE as UPDATABLE } from '../updatableFields.js';
 import { decodeList, encodeList, keyList } from './json.js';
 import { sqliteCall } from './sqliteErrors.js';
 
@@ -28,7 +29,6 @@ type MemberPatch = Parameters<MemberStore['update']>[2];
 
 const COLUMNS = `CAST(guild_id AS TEXT) AS guild_id, CAST(user_id AS TEXT) AS user_id, nick, role_ids, joined_at,
   communication_disabled_until`;
-const UPDATABLE = ['nick', 'roleIds', 'communicationDisabledUntil'] as const;
 
 export class SqliteMemberStore implements MemberStore {
   readonly #state: StorageState;

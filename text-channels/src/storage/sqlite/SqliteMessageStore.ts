@@ -4,6 +4,7 @@ import type { MessageQuery, MessageStore, SearchQuery } from '../ports.js';
 import type { MessageEditRecord, MessageRecord } from '../records.js';
 import { ftsMatchExpression, searchTerms } from '../searchTerms.js';
 import { afterKey, cursorKey, lookupKey, lookupKeys, MAX_KEY } from '../snowflakeKey.js';
+import { MESSAGE_UPDATABLE as UPDATABLE } from '../updatableFields.js';
 import { GroupCommit } from './GroupCommit.js';
 import { keyList } from './json.js';
 import {
@@ -16,18 +17,6 @@ import {
 import { sqliteCall } from './sqliteErrors.js';
 
 type MessagePatch = Parameters<MessageStore['update']>[2];
-
-const UPDATABLE = [
-  'content',
-  'embeds',
-  'attachments',
-  'pinned',
-  'pinnedAt',
-  'editedAt',
-  'mentionUserIds',
-  'mentionRoleIds',
-  'mentionEveryone',
-] as const;
 
 interface SearchParams {
   match?: string;

@@ -3,6 +3,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { RoleStore } from '../ports.js';
 import type { RoleRecord } from '../records.js';
 import { lookupKey, writeKey } from '../snowflakeKey.js';
+import { ROLE_UPDATABLE as UPDATABLE } from '../updatableFields.js';
 import { bool } from './json.js';
 import { sqliteCall } from './sqliteErrors.js';
 
@@ -34,7 +35,6 @@ type RolePatch = Parameters<RoleStore['update']>[2];
 
 const COLUMNS = `CAST(id AS TEXT) AS id, CAST(guild_id AS TEXT) AS guild_id, name, color, hoist, position,
   permissions, mentionable, created_at`;
-const UPDATABLE = ['name', 'color', 'hoist', 'position', 'permissions', 'mentionable'] as const;
 
 export class SqliteRoleStore implements RoleStore {
   readonly #state: StorageState;
