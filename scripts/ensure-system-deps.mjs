@@ -9,6 +9,10 @@ const needed = [
   // test/deploy: render nginx/templates the way the nginx image does, and validate docker-compose.yml.
   { binary: 'envsubst', pkg: 'gettext-base' },
   { binary: 'docker-compose', pkg: 'docker-compose' },
+  // voice-channels: a real TURN server for relay-only clients, and speech + noise generated at test time.
+  { binary: 'turnserver', pkg: 'coturn' },
+  { binary: 'espeak-ng', pkg: 'espeak-ng' },
+  { binary: 'sox', pkg: 'sox' },
 ];
 
 const missing = needed.filter(({ binary }) => spawnSync('sh', ['-c', `command -v ${binary}`]).status !== 0);
@@ -30,5 +34,5 @@ try {
   process.exit(1);
 }
 // Debian starts the packaged services; the tests start their own on free ports instead.
-for (const service of ['redis-server', 'nginx'])
+for (const service of ['redis-server', 'nginx', 'coturn'])
   spawnSync('sh', ['-c', `service ${service} stop`], { stdio: 'ignore' });

@@ -73,3 +73,26 @@ export { StorageState } from './storage/StorageState.js';
 export { type Migration as SqliteMigration, migrate as migrateSqlite } from './storage/sqlite/migrations.js';
 export { openSqliteDatabase, type SqliteOpenOptions } from './storage/sqlite/openSqliteDatabase.js';
 export { sqliteCall, toStoreError as toSqliteStoreError } from './storage/sqlite/sqliteErrors.js';
+export { RedisVoiceRegistry } from './voice/RedisVoiceRegistry.js';
+export { StaticVoiceRegistry } from './voice/StaticVoiceRegistry.js';
+export type { VoiceInstance, VoiceRegistry } from './voice/VoiceRegistry.js';
+export {
+  type VoiceGrant,
+  type VoiceTokenFailure,
+  VoiceTokenIssuer,
+  VoiceTokenVerifier,
+} from './voice/VoiceToken.js';
+export {
+  SERVICE_HEADER,
+  SERVICE_PURPOSE,
+  ServiceCallError,
+  ServiceCalls,
+  VOICE_DISCONNECT_PATH,
+  VOICE_LEFT_PATH,
+  VOICE_SELF_STATE_PATH,
+  VOICE_STATE_PATH,
+  type VoiceDisconnect,
+  type VoiceLeft,
+  type VoiceSelfState,
+  type VoiceStateChange,
+} from './voice/voiceInternalApi.js';

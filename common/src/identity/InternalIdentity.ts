@@ -30,9 +30,16 @@ export class InternalIdentitySigner {
     secret: string,
     private readonly maxAgeMs = 30_000,
     private readonly now: () => number = Date.now,
+    /**
+     * Domain separation: a signer for another purpose (service-to-service calls) derives its own
+     * key, so a header minted for one purpose never verifies for the other.
+     */
+    purpose?: string,
   ) {
     if (secret.length < 32) throw new RangeError('internal identity secret must be at least 32 characters');
-    this.key = Buffer.from(secret, 'utf8');
+    this.key = purpose
+      ? createHmac('sha256', secret).update(`driftway:${purpose}`).digest()
+      : Buffer.from(secret, 'utf8');
   }
 
   sign(identity: Identity, target: SignedFor): string {
