@@ -24,10 +24,25 @@ const textHttpPort = process.env.TEXT_HTTP_PORT ?? '3001';
 const textWsPort = process.env.TEXT_WS_PORT ?? '3002';
 const publicGatewayUrl = `${publicUrl.replace(/^http/, 'ws')}/gateway`;
 
+// voice-channels: one instance, its registry static (no REDIS_URL), text-channels told where it is.
+// Clients reach its WebSocket through the gateway (which proxies /voice upgrades to VOICE_UPSTREAMS),
+// so the voice endpoint is wherever the gateway is reachable, with no second port to open. Media
+// (UDP) goes to the instance itself: loopback only, unless VOICE_ANNOUNCED_IP is set (LAN clients).
+const voicePort = process.env.VOICE_PORT ?? '3003';
+const voiceInternalUrl = `http://127.0.0.1:${voicePort}`;
+const publicVoiceUrl = `${publicUrl.replace(/^http/, 'ws')}/voice`;
+const voiceInstanceId = 'voice-local';
+const voiceEntry = 'voice-channels/dist/main.js';
+const withVoice = existsSync(join(root, voiceEntry));
+if (!withVoice) {
+  process.stderr.write(`voice-channels: ${voiceEntry} is missing after the build; voice channels are off\n`);
+}
+
 // Started in this order, each once the previous one is ready: text-channels fetches the gateway's
 // signing keys (JWKS) at start. The internal secret both sign with is generated once under DATA_DIR
-// by whichever starts first (loadOrCreateSecret), so none is set here. Services of later issues add
-// themselves with their ports, and the gateway gets their addresses as *_UPSTREAMS.
+// by whichever starts first (loadOrCreateSecret), so none is set here (voice tokens and the calls
+// between text-channels and voice-channels are keyed from it too). Each service has its ports, and
+// the gateway gets their addresses as *_UPSTREAMS.
 const services = [
   {
     name: 'gateway',
@@ -42,6 +57,7 @@ const services = [
       TEXT_UPSTREAMS: `http://127.0.0.1:${textHttpPort}`,
       // text-channels' real-time gateway (uWebSockets.js) listens on a port of its own.
       TEXT_GATEWAY_UPSTREAMS: `http://127.0.0.1:${textWsPort}`,
+      VOICE_UPSTREAMS: withVoice ? voiceInternalUrl : '',
     },
   },
   {
@@ -58,8 +74,31 @@ const services = [
       TEXT_SQLITE_PATH: join(dataDir, 'text.db'),
       JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
       PUBLIC_GATEWAY_URL: publicGatewayUrl,
+      // The static voice registry (BUS=local): every voice channel lives on this one instance.
+      VOICE_INSTANCE_ID: voiceInstanceId,
+      VOICE_ENDPOINT: publicVoiceUrl,
+      VOICE_INTERNAL_URL: voiceInternalUrl,
     },
   },
+  ...(withVoice
+    ? [
+        {
+          name: 'voice-channels',
+          entry: voiceEntry,
+          ready: `${voiceInternalUrl}/ready`,
+          env: {
+            VOICE_HOST: '127.0.0.1',
+            VOICE_PORT: voicePort,
+            VOICE_PUBLIC_URL: publicVoiceUrl,
+            VOICE_INTERNAL_URL: voiceInternalUrl,
+            INSTANCE_ID: voiceInstanceId,
+            TEXT_INTERNAL_URL: `http://127.0.0.1:${textHttpPort}`,
+          },
+          // Embedded means the static registry, whatever the shell exports.
+          unset: ['REDIS_URL'],
+        },
+      ]
+    : []),
 ];
 
 for (const service of services) {
@@ -85,8 +124,10 @@ process.on('SIGTERM', () => stop(0));
 
 for (const service of services) {
   if (stopping) break;
+  const env = { ...process.env, ...shared, ...service.env };
+  for (const name of service.unset ?? []) delete env[name];
   const child = spawn(process.execPath, [join(root, service.entry)], {
-    env: { ...process.env, ...shared, ...service.env },
+    env,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   child.on('exit', (code, signal) => {
@@ -99,7 +140,9 @@ for (const service of services) {
 }
 if (!stopping) {
   process.stdout.write(
-    `\nDriftway is running: ${publicUrl}\n  API: ${publicUrl}/api/v10  ·  real-time: ${publicGatewayUrl}  ·  health: ${publicUrl}/ready\n\n`,
+    `\nDriftway is running: ${publicUrl}\n  API: ${publicUrl}/api/v10  ·  real-time: ${publicGatewayUrl}${
+      withVoice ? `  ·  voice: ${publicVoiceUrl}` : ''
+    }  ·  health: ${publicUrl}/ready\n\n`,
   );
 }
 

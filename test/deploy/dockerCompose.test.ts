@@ -6,7 +6,8 @@ import t, { type Test } from 'tap';
 import { parse } from 'yaml';
 import { GatewayEnv, parseGatewayConfig } from '../../gateway/src/config.js';
 import { parseTextConfig, TextEnv } from '../../text-channels/src/config.js';
-import { REPO_ROOT } from './helpers/NginxServer.js';
+import { parseVoiceConfig, VoiceEnv } from '../../voice-channels/src/config.js';
+import { REPO_ROOT, renderNginx } from './helpers/NginxServer.js';
 
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
 
@@ -16,21 +17,40 @@ const secrets = {
   INTERNAL_SECRET: 'sentinel-internal-secret-0123456789abcdef',
   REDIS_PASSWORD: 'sentinelredispassword',
   MONGO_PASSWORD: 'sentinelmongopassword',
+  TURN_SECRET: 'sentinelturnsecret0123456789abcdef',
 };
+/** Required settings that are not secrets: compose refuses to start without them too. */
+const required = { VOICE_ANNOUNCED_IP: '203.0.113.7' };
 
+type Port = string | { target: number | string; published?: number | string; protocol?: string };
 type Service = {
   image?: string;
   build?: unknown;
+  entrypoint?: string[] | string;
+  command?: string[] | string;
   environment?: Record<string, string>;
   healthcheck?: { test?: string[] | string };
   networks?: Record<string, { ipv4_address?: string; aliases?: string[] } | null>;
+  ports?: Port[];
 };
-type ComposeConfig = { services: Record<string, Service>; networks: Record<string, { internal?: boolean }> };
+type ComposeConfig = {
+  services: Record<string, Service>;
+  networks: Record<string, { internal?: boolean; ipam?: { config?: { subnet?: string }[] } }>;
+};
 
 const GATEWAYS = ['gateway-1', 'gateway-2'];
 const TEXT_CHANNELS = ['text-channels-1', 'text-channels-2'];
+const VOICE_CHANNELS = ['voice-channels-1', 'voice-channels-2'];
 /** Optional settings with defaults in the file: a developer's own values must not leak into the checks. */
-const optional = ['PUBLIC_URL', 'PUBLIC_GATEWAY_URL', 'BODY_LIMIT_BYTES', 'CORS_ORIGINS', 'LOG_LEVEL'];
+const optional = [
+  'PUBLIC_URL',
+  'PUBLIC_GATEWAY_URL',
+  'VOICE_PUBLIC_BASE_URL',
+  'VOICE_DSP_WORKERS',
+  'BODY_LIMIT_BYTES',
+  'CORS_ORIGINS',
+  'LOG_LEVEL',
+];
 
 const hasCompose = spawnSync('sh', ['-c', 'command -v docker-compose']).status === 0;
 
@@ -45,7 +65,8 @@ function composeConfig(t: Test, vars: Record<string, string>) {
   writeFileSync(envFile, '');
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !(key in secrets) && !optional.includes(key)) env[key] = value;
+    if (value !== undefined && !(key in secrets) && !(key in required) && !optional.includes(key))
+      env[key] = value;
   }
   const result = spawnSync(
     'docker-compose',
@@ -59,10 +80,18 @@ t.test(
   'docker-compose config renders the stack when every secret is given',
   { skip: !hasCompose && 'docker-compose is not installed (scripts/ensure-system-deps.mjs installs it)' },
   async (t) => {
-    const result = composeConfig(t, secrets);
+    const result = composeConfig(t, { ...secrets, ...required });
     t.equal(result.status, 0, result.stderr);
     const config = parse(result.stdout) as ComposeConfig;
-    t.same(Object.keys(config.services).sort(), [...GATEWAYS, 'mongo', 'nginx', 'redis', ...TEXT_CHANNELS]);
+    t.same(Object.keys(config.services).sort(), [
+      'coturn',
+      ...GATEWAYS,
+      'mongo',
+      'nginx',
+      'redis',
+      ...TEXT_CHANNELS,
+      ...VOICE_CHANNELS,
+    ]);
 
     for (const [name, service] of Object.entries(config.services)) {
       t.ok(service.healthcheck?.test, `${name} has a healthcheck`);
@@ -114,19 +143,19 @@ t.test(
       'gateway:8080',
       'nginx proxies to the alias both gateways share',
     );
-    for (const store of ['redis', 'mongo', ...TEXT_CHANNELS]) {
+    for (const store of ['redis', 'mongo', ...TEXT_CHANNELS, ...VOICE_CHANNELS, 'coturn']) {
       t.notOk((config.services[store] as Service).networks?.edge, `${store} is not reachable from the edge`);
     }
     t.equal(config.networks.backend?.internal, true);
   },
 );
 
-for (const missing of Object.keys(secrets)) {
+for (const missing of [...Object.keys(secrets), ...Object.keys(required)]) {
   t.test(
     `docker-compose config fails naming ${missing} when it is not set`,
     { skip: !hasCompose && 'docker-compose is not installed' },
     async (t) => {
-      const { [missing]: _left, ...rest } = secrets as Record<string, string>;
+      const { [missing]: _left, ...rest } = { ...secrets, ...required } as Record<string, string>;
       const result = composeConfig(t, rest);
       t.not(result.status, 0);
       t.match(result.stderr, `set ${missing} in .env (see .env.example)`);
@@ -159,7 +188,7 @@ t.test('docker-compose.yml holds no literal secret', async (t) => {
     }
   };
   visit(raw, 'compose');
-  t.ok(checked >= 6, `found the secret-bearing settings (${checked})`);
+  t.ok(checked >= 9, `found the secret-bearing settings (${checked})`);
   const requirepass = JSON.stringify(raw).match(/"--requirepass","([^"]*)"/);
   t.match(requirepass?.[1], required, 'the Redis password is a variable');
 });
@@ -168,7 +197,7 @@ t.test(
   'docker-compose config runs two text-channels instances that share the stores and the secret',
   { skip: !hasCompose && 'docker-compose is not installed' },
   async (t) => {
-    const result = composeConfig(t, secrets);
+    const result = composeConfig(t, { ...secrets, ...required });
     t.equal(result.status, 0, result.stderr);
     const config = parse(result.stdout) as ComposeConfig;
     const gatewayEnv = (config.services['gateway-1'] as Service).environment ?? {};
@@ -225,21 +254,35 @@ t.test(
       `${publicUrl.replace(/^http/, 'ws').replace(/\/$/, '')}/gateway`;
     const cases: Record<string, string>[] = [
       {},
-      { PUBLIC_URL: 'https://chat.example.com', PUBLIC_GATEWAY_URL: 'wss://chat.example.com/gateway' },
+      {
+        PUBLIC_URL: 'https://chat.example.com',
+        PUBLIC_GATEWAY_URL: 'wss://chat.example.com/gateway',
+        VOICE_PUBLIC_BASE_URL: 'wss://chat.example.com/voice',
+      },
     ];
     for (const vars of cases) {
-      const result = composeConfig(t, { ...secrets, ...vars });
+      const result = composeConfig(t, { ...secrets, ...required, ...vars });
       t.equal(result.status, 0, result.stderr);
       const config = parse(result.stdout) as ComposeConfig;
       const publicUrl = (config.services['gateway-1'] as Service).environment?.PUBLIC_URL ?? '';
       t.equal(publicUrl, vars['PUBLIC_URL'] ?? 'http://localhost:8080');
       for (const name of TEXT_CHANNELS)
         t.equal((config.services[name] as Service).environment?.PUBLIC_GATEWAY_URL, asWebSocket(publicUrl));
+      for (const name of VOICE_CHANNELS)
+        t.equal(
+          (config.services[name] as Service).environment?.VOICE_PUBLIC_URL,
+          `${asWebSocket(publicUrl).replace(/\/gateway$/, '/voice')}/${name}`,
+          `${name} is reached at /voice/${name} on the public host`,
+        );
     }
     // .env.example shows the same defaults as the file, so the two are changed together.
     const example = readFileSync(join(REPO_ROOT, '.env.example'), 'utf8');
     const shown = (name: string) => example.match(new RegExp(`^# ${name}=(.*)$`, 'm'))?.[1];
     t.equal(shown('PUBLIC_GATEWAY_URL'), asWebSocket(shown('PUBLIC_URL') ?? ''));
+    t.equal(
+      shown('VOICE_PUBLIC_BASE_URL'),
+      asWebSocket(shown('PUBLIC_URL') ?? '').replace(/gateway$/, 'voice'),
+    );
   },
 );
 
@@ -248,6 +291,7 @@ t.test('every variable docker-compose.yml sets for a service is one that service
   const known = [
     { names: GATEWAYS, variables: new Set(Object.keys(GatewayEnv.properties)) },
     { names: TEXT_CHANNELS, variables: new Set(Object.keys(TextEnv.properties)) },
+    { names: VOICE_CHANNELS, variables: new Set(Object.keys(VoiceEnv.properties)) },
   ];
   for (const { names, variables } of known) {
     for (const name of names) {
@@ -261,7 +305,181 @@ t.test('every variable docker-compose.yml sets for a service is one that service
 
 t.test('.env.example lists every secret docker-compose.yml requires, with no value filled in', async (t) => {
   const example = readFileSync(join(REPO_ROOT, '.env.example'), 'utf8');
-  for (const name of Object.keys(secrets)) t.match(example, new RegExp(`^${name}=$`, 'm'), name);
+  for (const name of [...Object.keys(secrets), ...Object.keys(required)])
+    t.match(example, new RegExp(`^${name}=$`, 'm'), name);
   const ignored = readFileSync(join(REPO_ROOT, '.gitignore'), 'utf8').split('\n');
   t.ok(ignored.includes('.env'), 'a filled-in .env is never committed');
 });
+
+/** Every published port as `host:container/protocol`, whichever syntax compose printed. */
+function publishedPorts(service: Service): string[] {
+  const range = (value: number | string | undefined) => {
+    const [first, last] = String(value).split('-').map(Number) as [number, number?];
+    return Array.from({ length: (last ?? first) - first + 1 }, (_, i) => first + i);
+  };
+  return (service.ports ?? []).flatMap((port) => {
+    if (typeof port === 'string') {
+      const [mapping = '', protocol = 'tcp'] = port.split('/');
+      const [published, target] = mapping.split(':').slice(-2);
+      const targets = range(target);
+      return range(published).map((p, i) => `${p}:${targets[i]}/${protocol}`);
+    }
+    const targets = range(port.target);
+    return range(port.published).map((p, i) => `${p}:${targets[i]}/${port.protocol ?? 'tcp'}`);
+  });
+}
+
+/** coturn's `first-last` range for a /24 (the form its --allowed-peer-ip takes). */
+const coturnRange = (subnet: string) => {
+  const [base = ''] = subnet.split('/');
+  const prefix = base.split('.').slice(0, 3).join('.');
+  if (subnet.split('/')[1] !== '24') throw new Error(`expected a /24 media network, got ${subnet}`);
+  return `${prefix}.0-${prefix}.255`;
+};
+
+t.test(
+  'docker-compose config runs two voice-channels instances, each with its own id, endpoint and UDP range',
+  { skip: !hasCompose && 'docker-compose is not installed' },
+  async (t) => {
+    const result = composeConfig(t, { ...secrets, ...required });
+    t.equal(result.status, 0, result.stderr);
+    const config = parse(result.stdout) as ComposeConfig;
+    const gatewayEnv = (config.services['gateway-1'] as Service).environment ?? {};
+    const nginx = config.services.nginx as Service;
+    const nginxEnv = nginx.environment ?? {};
+    // The edge config as the nginx container renders it, with compose's values.
+    const rendered = renderNginx({
+      NGINX_PORT: nginxEnv.NGINX_PORT ?? '',
+      GATEWAY_UPSTREAM: nginxEnv.GATEWAY_UPSTREAM ?? '',
+      BODY_LIMIT_BYTES: nginxEnv.BODY_LIMIT_BYTES ?? '',
+      NGINX_RESOLVER: nginxEnv.NGINX_RESOLVER ?? '',
+      VOICE_INSTANCE_SUFFIX: nginxEnv.VOICE_INSTANCE_SUFFIX ?? '',
+      VOICE_UPSTREAM_PORT: nginxEnv.VOICE_UPSTREAM_PORT ?? '',
+    });
+    t.teardown(() => rmSync(rendered.dir, { recursive: true, force: true }));
+    const location = rendered.site.match(/location ~ "(\^\/voice\/[^"]+)" \{\s*proxy_pass ([^;]+);/);
+    t.ok(location, 'the edge has the per-instance voice route');
+    const route = new RegExp(location?.[1] ?? '$^');
+    t.equal(nginxEnv.NGINX_RESOLVER, '127.0.0.11', 'names are resolved by Docker’s embedded DNS');
+    t.ok(nginx.networks?.media !== undefined, 'nginx shares a network with the voice instances');
+
+    const text = parseTextConfig((config.services['text-channels-1'] as Service).environment ?? {});
+    const ids: string[] = [];
+    const usedPorts = new Map<number, string>();
+    for (const name of VOICE_CHANNELS) {
+      const service = config.services[name] as Service;
+      const env = service.environment ?? {};
+      // Its own start-up validation accepts what compose hands it.
+      const voice = parseVoiceConfig(env);
+      t.equal(voice.mode, 'production');
+      t.equal(voice.host, '0.0.0.0');
+      t.equal(voice.instanceId, name, 'the instance id is the service name');
+      ids.push(voice.instanceId);
+      t.equal(env.INTERNAL_SECRET, secrets.INTERNAL_SECRET, 'the secret the voice tokens are keyed from');
+      t.equal(env.REDIS_URL, gatewayEnv.REDIS_URL, 'the registry lives in the shared Redis');
+      t.equal(voice.turn?.secret, secrets.TURN_SECRET, 'signs TURN credentials with TURN_SECRET');
+      t.equal(voice.rtc.announcedIp, required.VOICE_ANNOUNCED_IP);
+      t.same(Object.keys(service.networks ?? {}).sort(), ['backend', 'media']);
+      t.ok(
+        [service.healthcheck?.test ?? []].flat().some((arg) => arg.includes(`:${voice.port}/health'`)),
+        'the container healthcheck asks its HTTP port',
+      );
+
+      // Clients reach it through nginx: /voice/<name> → <name><suffix>:<port>/voice.
+      const instance = route.exec(new URL(voice.publicUrl).pathname)?.groups?.voice_instance;
+      t.equal(instance, name, `nginx routes ${voice.publicUrl} to ${name}`);
+      const upstream = (location?.[2] ?? '').replace('$voice_instance', instance ?? '');
+      t.equal(upstream, `http://${name}:${voice.port}/voice$is_args$args`, 'its service name and port');
+      // text-channels reaches it by its service name on `backend`.
+      const internal = new URL(voice.internalUrl);
+      t.equal(internal.hostname, name);
+      t.equal(Number(internal.port), voice.port);
+      // And it reaches any text-channels instance through the alias they share.
+      const textUrl = new URL(voice.textInternalUrl);
+      t.equal(Number(textUrl.port), text.httpPort, 'text-channels’ REST port');
+      for (const textName of TEXT_CHANNELS)
+        t.ok(
+          (config.services[textName] as Service).networks?.backend?.aliases?.includes(textUrl.hostname),
+          `${textName} answers to ${textUrl.hostname}`,
+        );
+
+      // Its media range, published 1:1 (the port is written into the ICE candidates).
+      const { minPort, maxPort } = voice.rtc;
+      if (minPort === null || maxPort === null) {
+        t.fail(`${name} has no fixed RTC port range`);
+        continue;
+      }
+      const expected = Array.from({ length: maxPort - minPort + 1 }, (_, i) => minPort + i);
+      t.same(
+        publishedPorts(service),
+        expected.map((p) => `${p}:${p}/udp`),
+        `${name} publishes exactly ${minPort}-${maxPort}/udp, host port = container port`,
+      );
+      for (const port of expected) {
+        if (usedPorts.has(port)) t.fail(`${name} and ${usedPorts.get(port)} both use UDP ${port}`);
+        usedPorts.set(port, name);
+      }
+    }
+    t.equal(new Set(ids).size, ids.length, 'every voice instance has its own instance id');
+    t.ok(usedPorts.size > 0, 'the UDP ranges do not overlap');
+  },
+);
+
+t.test(
+  'coturn checks the TURN credentials the voice instances sign, and relays to them only',
+  { skip: !hasCompose && 'docker-compose is not installed' },
+  async (t) => {
+    const result = composeConfig(t, { ...secrets, ...required });
+    t.equal(result.status, 0, result.stderr);
+    const config = parse(result.stdout) as ComposeConfig;
+    const coturn = config.services.coturn as Service;
+    t.match(coturn.image, /^coturn\/coturn:\d+\.\d+\.\d+/, 'the official image, pinned');
+    t.equal(coturn.environment?.TURN_SECRET, secrets.TURN_SECRET, 'the secret voice-channels signs with');
+    const command = [coturn.command ?? []].flat();
+    const entrypoint = [coturn.entrypoint ?? []].flat();
+    t.notOk(
+      [...entrypoint, ...command].some((a) => a.includes(secrets.TURN_SECRET)),
+      'the secret is never on the command line',
+    );
+    for (const flag of [
+      '--use-auth-secret',
+      '--no-cli',
+      '--no-rfc5780',
+      '--no-tcp-relay',
+      '--no-multicast-peers',
+    ])
+      t.ok(command.includes(flag), flag);
+    const option = (name: string) =>
+      command.filter((a) => a.startsWith(`--${name}=`)).map((a) => a.split('=')[1]);
+    t.same(option('denied-peer-ip'), [
+      '0.0.0.0-255.255.255.255',
+      '::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+    ]);
+    const subnet = config.networks.media?.ipam?.config?.[0]?.subnet ?? '';
+    t.same(
+      option('allowed-peer-ip').sort(),
+      [coturnRange(subnet), required.VOICE_ANNOUNCED_IP].sort(),
+      'only the voice instances: their network and their announced address',
+    );
+    t.same(Object.keys(coturn.networks ?? {}), ['media'], 'coturn sits beside the voice instances only');
+
+    const listening = Number(option('listening-port')[0]);
+    t.same(
+      publishedPorts(coturn).sort(),
+      [`${listening}:${listening}/tcp`, `${listening}:${listening}/udp`],
+      'TURN over UDP and TCP is published; the relay range is not (it only talks to `media`)',
+    );
+    for (const name of VOICE_CHANNELS) {
+      const voice = parseVoiceConfig((config.services[name] as Service).environment ?? {});
+      t.same(
+        voice.turn?.urls.sort(),
+        [
+          `turn:${required.VOICE_ANNOUNCED_IP}:${listening}?transport=tcp`,
+          `turn:${required.VOICE_ANNOUNCED_IP}:${listening}?transport=udp`,
+        ],
+        `${name} sends clients to this coturn`,
+      );
+      t.same(voice.stunUrls, [`stun:${required.VOICE_ANNOUNCED_IP}:${listening}`]);
+    }
+  },
+);

@@ -6,7 +6,8 @@ import t, { type Test } from 'tap';
 import { parseAllDocuments } from 'yaml';
 import { GatewayEnv, parseGatewayConfig } from '../../gateway/src/config.js';
 import { parseTextConfig, TextEnv } from '../../text-channels/src/config.js';
-import { NGINX_TEMPLATE, REPO_ROOT } from './helpers/NginxServer.js';
+import { parseVoiceConfig, VoiceEnv } from '../../voice-channels/src/config.js';
+import { NGINX_TEMPLATE, REPO_ROOT, renderNginx } from './helpers/NginxServer.js';
 
 const KUBECTL = '/usr/bin/kubectl';
 const K8S = join(REPO_ROOT, 'k8s');
@@ -28,7 +29,7 @@ interface Container {
   image: string;
   command?: string[];
   args?: string[];
-  ports?: { name?: string; containerPort: number }[];
+  ports?: { name?: string; containerPort: number; protocol?: string }[];
   env?: EnvVar[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
   startupProbe?: Probe;
@@ -39,7 +40,7 @@ interface Container {
     runAsNonRoot?: boolean;
     allowPrivilegeEscalation?: boolean;
     readOnlyRootFilesystem?: boolean;
-    capabilities?: { drop?: string[] };
+    capabilities?: { drop?: string[]; add?: string[] };
   };
 }
 interface PodSpec {
@@ -81,6 +82,25 @@ const envFile = (path: string) =>
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
 
+type PolicyPort = { port: number; endPort?: number; protocol?: string };
+type PolicyPeer = { podSelector?: { matchLabels: Record<string, string> } };
+type Policy = {
+  policyTypes?: string[];
+  ingress?: { from?: PolicyPeer[]; ports?: PolicyPort[] }[];
+  egress?: { to?: PolicyPeer[]; ports?: PolicyPort[] }[];
+};
+const policy = (name: string) => find('NetworkPolicy', name)?.spec as Policy | undefined;
+const rules = (name: string) => policy(name)?.ingress ?? [];
+const peerName = (peer: PolicyPeer) => peer.podSelector?.matchLabels['app.kubernetes.io/name'];
+const sources = (name: string) =>
+  rules(name).flatMap((rule) => (rule.from ?? []).flatMap((f) => (f.podSelector ? [peerName(f)] : [])));
+/** `port[-endPort]/PROTOCOL` of every ingress rule of `name`'s policy that admits pods of `from`. */
+const portsFrom = (name: string, from: string) =>
+  rules(name)
+    .filter((r) => r.from?.some((f) => peerName(f) === from))
+    .flatMap((r) => (r.ports ?? []).map(portLabel));
+const portLabel = (p: PolicyPort) => `${p.port}${p.endPort ? `-${p.endPort}` : ''}/${p.protocol ?? 'TCP'}`;
+
 t.test('kubectl kustomize renders the base', { skip }, async (t) => {
   t.equal(rendered?.status, 0, rendered?.stderr ?? '');
   const kinds = new Set(resources.map((r) => r.kind));
@@ -105,11 +125,13 @@ t.test(
   { skip },
   async (t) => {
     t.same(workloads.map((w) => `${w.kind}/${w.metadata.name}`).sort(), [
+      'Deployment/coturn',
       'Deployment/gateway',
       'Deployment/nginx',
       'StatefulSet/mongo',
       'StatefulSet/redis',
       'StatefulSet/text-channels',
+      'StatefulSet/voice-channels',
     ]);
     for (const workload of workloads) {
       const pod = workload.spec?.template?.spec as PodSpec;
@@ -128,6 +150,8 @@ t.test(
         t.equal(c.securityContext?.allowPrivilegeEscalation, false, `${where} cannot escalate`);
         t.equal(c.securityContext?.readOnlyRootFilesystem, true, `${where} has a read-only root filesystem`);
         t.same(c.securityContext?.capabilities?.drop, ['ALL'], `${where} drops every capability`);
+        for (const added of c.securityContext?.capabilities?.add ?? [])
+          t.equal(added, 'NET_BIND_SERVICE', `${where} adds back only what the restricted level allows`);
         t.match(c.image, /^[\w./-]+:\d+\.\d+\.\d+[\w.-]*$/, `${where} pins its image to a version`);
       }
     }
@@ -213,8 +237,20 @@ t.test(
       'the template is mounted',
     );
     const env = Object.fromEntries((pod.containers[0]?.env ?? []).map((e) => [e.name, e]));
-    for (const name of ['NGINX_PORT', 'GATEWAY_UPSTREAM', 'BODY_LIMIT_BYTES'])
+    for (const name of [
+      'NGINX_PORT',
+      'GATEWAY_UPSTREAM',
+      'BODY_LIMIT_BYTES',
+      'NGINX_RESOLVER',
+      'VOICE_INSTANCE_SUFFIX',
+      'VOICE_UPSTREAM_PORT',
+    ])
       t.ok(env[name], `sets ${name}`);
+    t.same(
+      env.VOICE_UPSTREAM_PORT?.valueFrom?.configMapKeyRef,
+      { name: generated('ConfigMap', 'voice-channels-config')?.metadata.name, key: 'VOICE_PORT' },
+      'the voice port is voice-channels’ own setting',
+    );
     t.same(
       env.BODY_LIMIT_BYTES?.valueFrom?.configMapKeyRef,
       { name: generated('ConfigMap', 'gateway-config')?.metadata.name, key: 'BODY_LIMIT_BYTES' },
@@ -227,27 +263,15 @@ t.test(
 );
 
 t.test(
-  'network policies admit only the pods each service needs: nginx → gateway ⇄ text-channels → stores',
+  'network policies admit only the pods each service needs: nginx → gateway ⇄ text-channels ⇄ voice → stores',
   { skip },
   async (t) => {
-    type Policy = {
-      ingress: {
-        from?: { podSelector?: { matchLabels: Record<string, string> } }[];
-        ports?: { port: number }[];
-      }[];
-    };
-    const rules = (name: string) => (find('NetworkPolicy', name)?.spec as Policy | undefined)?.ingress ?? [];
-    const sources = (name: string) =>
-      rules(name).flatMap((rule) =>
-        (rule.from ?? []).flatMap((f) =>
-          f.podSelector ? [f.podSelector.matchLabels['app.kubernetes.io/name']] : [],
-        ),
-      );
     // text-channels fetches the JWKS from the gateway.
     t.same(sources('gateway'), ['nginx', 'text-channels']);
-    t.same(sources('text-channels'), ['gateway']);
-    t.same(sources('redis'), ['gateway', 'text-channels']);
-    t.same(sources('mongo'), ['gateway', 'text-channels']);
+    t.same(sources('text-channels'), ['gateway', 'voice-channels']);
+    t.same(sources('redis'), ['gateway', 'text-channels', 'voice-channels']);
+    t.same(sources('mongo'), ['gateway', 'text-channels'], 'voice-channels keeps nothing in MongoDB');
+    t.same(sources('voice-channels'), ['nginx', 'text-channels', 'coturn']);
 
     // The gateway may open both of text-channels' listeners, and nothing else there.
     const pod = find('StatefulSet', 'text-channels')?.spec?.template?.spec as PodSpec;
@@ -259,6 +283,13 @@ t.test(
     t.ok(
       rules('text-channels').every((r) => r.from && r.from.length > 0),
       'no rule admits every source',
+    );
+    // voice-channels calls text-channels' REST port (service calls, forwarded moderator requests).
+    const restPort = pod.containers[0]?.ports?.find((p) => p.name === 'http')?.containerPort;
+    t.same(portsFrom('text-channels', 'voice-channels'), [`${restPort}/TCP`], 'voice → text REST only');
+    t.ok(
+      rules('voice-channels').every((r) => r.from && r.from.length > 0),
+      'no rule admits every source to a voice pod',
     );
   },
 );
@@ -281,7 +312,15 @@ const kubeExpand = (input: string, vars: Record<string, string>) =>
 
 /** The environment kubelet gives the text-channels container in the pod with this name. */
 function textPodEnv(podName: string, secretOverrides: Record<string, string> = {}) {
-  const container = textContainer();
+  return podEnv(textContainer(), { name: podName, ip: '10.1.0.1' }, secretOverrides);
+}
+
+/** The environment kubelet gives `container` in the pod with this name and address. */
+function podEnv(
+  container: Container,
+  pod: { name: string; ip: string },
+  secretOverrides: Record<string, string> = {},
+) {
   const configMaps = (name: string) =>
     resources.find((r) => r.kind === 'ConfigMap' && r.metadata.name === name);
   const secret = { ...decode(generated('Secret', 'driftway-secrets')?.data), ...secretOverrides };
@@ -291,7 +330,8 @@ function textPodEnv(podName: string, secretOverrides: Record<string, string> = {
   for (const e of container.env ?? []) {
     const from = e.valueFrom;
     if (e.value !== undefined) env[e.name] = kubeExpand(e.value, env);
-    else if (from?.fieldRef?.fieldPath === 'metadata.name') env[e.name] = podName;
+    else if (from?.fieldRef?.fieldPath === 'metadata.name') env[e.name] = pod.name;
+    else if (from?.fieldRef?.fieldPath === 'status.podIP') env[e.name] = pod.ip;
     else if (from?.configMapKeyRef)
       env[e.name] = configMaps(from.configMapKeyRef.name)?.data?.[from.configMapKeyRef.key] as string;
     else if (from?.secretKeyRef) env[e.name] = secret[from.secretKeyRef.key] as string;
@@ -467,5 +507,229 @@ t.test(
       'on a port it serves',
     );
     t.equal(text.publicGatewayUrl, asWebSocket(gateway.publicUrl), 'bots are sent to the public /gateway');
+  },
+);
+
+const voiceChannels = () => find('StatefulSet', 'voice-channels') as Resource;
+const voiceContainer = () => voiceChannels().spec?.template?.spec.containers[0] as Container;
+const voiceSecrets = { ...realSecrets, TURN_SECRET: 'a-real-turn-secret-0123456789' };
+/** The configuration a voice-channels pod starts with (the image's CMD runs as is: no prelude). */
+const voicePod = (name: string, ip: string) =>
+  parseVoiceConfig(podEnv(voiceContainer(), { name, ip }, voiceSecrets));
+const coturnContainer = () => find('Deployment', 'coturn')?.spec?.template?.spec.containers[0] as Container;
+
+t.test(
+  'voice-channels runs as a StatefulSet: each pod is its own instance with its own endpoint',
+  { skip },
+  async (t) => {
+    const statefulSet = voiceChannels();
+    t.ok((statefulSet.spec?.replicas as number) >= 2);
+    const container = voiceContainer();
+    t.notOk(container.command, 'runs the image’s own command: everything comes from the pod’s env');
+    const pods = [
+      { name: 'voice-channels-0', ip: '10.2.0.10' },
+      { name: 'voice-channels-1', ip: '10.2.0.11' },
+    ];
+    const baseUrl = generated('ConfigMap', 'voice-channels-config')?.data?.VOICE_PUBLIC_BASE_URL;
+    for (const pod of pods) {
+      const config = voicePod(pod.name, pod.ip);
+      t.equal(config.instanceId, pod.name, 'INSTANCE_ID is the pod name');
+      t.equal(config.publicUrl, `${baseUrl}/${pod.name}`, 'clients are sent to /voice/<pod>');
+      const internal = new URL(config.internalUrl);
+      t.equal(internal.hostname, pod.ip, 'text-channels calls the pod itself, draining or not');
+      t.equal(Number(internal.port), config.port);
+      t.equal(config.rtc.announcedIp, pod.ip, 'ICE candidates carry the pod address (coturn reaches it)');
+      t.equal(config.mode, 'production');
+      t.equal(config.host, '0.0.0.0');
+      t.equal(config.redisUrl, 'redis://:REPLACE_ME@redis:6379', 'the Redis registry, password expanded');
+      t.equal(config.textInternalUrl, 'http://text-channels:8081');
+      t.ok(config.turn && config.turn.urls.length > 0, 'clients get TURN');
+      t.equal(config.turn?.secret, voiceSecrets.TURN_SECRET);
+      t.ok(config.dspWorkers >= 1, 'an explicit noise-suppression pool size');
+      t.ok(config.rtc.minPort !== null && config.rtc.maxPort !== null, 'a fixed media port range');
+    }
+    const gateway = parseGatewayConfig({
+      ...generated('ConfigMap', 'gateway-config')?.data,
+      JWT_PRIVATE_KEYS: '[{"kty":"OKP","crv":"Ed25519","kid":"k1","x":"x","d":"d"}]',
+      ...realSecrets,
+      REDIS_URL: 'redis://redis:6379',
+      MONGO_URL: 'mongodb://mongo',
+    });
+    const publicUrl = new URL(gateway.publicUrl);
+    const voiceBase = new URL(baseUrl ?? '');
+    t.equal(voiceBase.host, publicUrl.host, 'voice endpoints are on the public host');
+    t.equal(voiceBase.protocol, publicUrl.protocol === 'https:' ? 'wss:' : 'ws:');
+    t.same(gateway.upstreams.voice, [], 'the gateway balances no voice pool (tokens are per instance)');
+
+    const config = voicePod('voice-channels-0', '10.2.0.10');
+    for (const [probe, path] of [
+      ['startupProbe', '/health'],
+      ['livenessProbe', '/health'],
+      ['readinessProbe', '/ready'],
+    ] as const) {
+      t.equal(container[probe]?.httpGet?.path, path, `${probe} asks ${path}`);
+      t.equal(portNumber(container, container[probe]?.httpGet?.port), config.port);
+    }
+    const podLabels = statefulSet.spec?.template?.metadata.labels ?? {};
+    t.has(
+      podLabels,
+      (find('PodDisruptionBudget', 'voice-channels')?.spec?.selector as { matchLabels: object }).matchLabels,
+    );
+    const governing = find('Service', statefulSet.spec?.serviceName as string);
+    t.equal(governing?.spec?.clusterIP, 'None', 'the governing Service is headless (per-pod DNS names)');
+    t.has(podLabels, governing?.spec?.selector as object);
+    const hpa = find('HorizontalPodAutoscaler', 'voice-channels');
+    t.same(hpa?.spec?.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'voice-channels' });
+  },
+);
+
+t.test('nginx routes each voice pod’s public path to that pod’s DNS name and port', { skip }, async (t) => {
+  const nginx = find('Deployment', 'nginx')?.spec?.template?.spec.containers[0] as Container;
+  const env = podEnv(nginx, { name: 'nginx-0', ip: '10.3.0.1' });
+  const rendered = renderNginx({
+    NGINX_PORT: env.NGINX_PORT ?? '',
+    GATEWAY_UPSTREAM: env.GATEWAY_UPSTREAM ?? '',
+    BODY_LIMIT_BYTES: env.BODY_LIMIT_BYTES ?? '',
+    NGINX_RESOLVER: env.NGINX_RESOLVER ?? '',
+    VOICE_INSTANCE_SUFFIX: env.VOICE_INSTANCE_SUFFIX ?? '',
+    VOICE_UPSTREAM_PORT: env.VOICE_UPSTREAM_PORT ?? '',
+  });
+  t.teardown(() => rmSync(rendered.dir, { recursive: true, force: true }));
+  const location = rendered.site.match(/location ~ "(\^\/voice\/[^"]+)" \{\s*proxy_pass ([^;]+);/);
+  t.ok(location, 'the template has the per-instance voice route');
+  // nginx's PCRE named group is also JavaScript syntax.
+  const route = new RegExp(location?.[1] ?? '$^');
+  const target = location?.[2] ?? '';
+  const statefulSet = voiceChannels();
+  const namespace = statefulSet.metadata.namespace;
+  for (const ordinal of [0, 1, 9]) {
+    const podName = `voice-channels-${ordinal}`;
+    const config = voicePod(podName, '10.2.0.10');
+    const path = new URL(config.publicUrl).pathname;
+    const instance = route.exec(path)?.groups?.voice_instance;
+    t.equal(instance, podName, `${path} is routed to ${podName}`);
+    const upstream = target.replace('$voice_instance', instance ?? '').replace('$is_args$args', '');
+    t.equal(
+      upstream,
+      `http://${podName}.${statefulSet.spec?.serviceName}.${namespace}.svc.cluster.local:${config.port}/voice`,
+      'its headless-Service DNS name (fully qualified: nginx uses no search domains), its port, /voice',
+    );
+  }
+  t.equal(env.NGINX_RESOLVER, 'kube-dns.kube-system.svc.cluster.local', 'the cluster DNS resolves it');
+});
+
+t.test(
+  'voice-channels gets only the settings and secrets it reads, and stops on the placeholder Secret',
+  { skip },
+  async (t) => {
+    const config = generated('ConfigMap', 'voice-channels-config');
+    const secret = generated('Secret', 'driftway-secrets');
+    const container = voiceContainer();
+    t.same(container.envFrom, [{ configMapRef: { name: config?.metadata.name } }]);
+    for (const e of container.env ?? []) {
+      const ref = e.valueFrom?.secretKeyRef;
+      if (!ref) continue;
+      t.equal(ref.name, secret?.metadata.name, `${e.name} comes from the generated Secret`);
+      t.ok(Object.keys(secret?.data ?? {}).includes(ref.key), `which has ${ref.key}`);
+    }
+    const secretKeys = (container.env ?? []).flatMap((e) => e.valueFrom?.secretKeyRef?.key ?? []);
+    t.same(secretKeys.sort(), ['INTERNAL_SECRET', 'REDIS_PASSWORD', 'TURN_SECRET']);
+    const known = new Set([
+      ...Object.keys(VoiceEnv.properties),
+      'POD_NAME',
+      'POD_IP',
+      'REDIS_PASSWORD',
+      'VOICE_PUBLIC_BASE_URL',
+    ]);
+    const names = [...Object.keys(config?.data ?? {}), ...(container.env ?? []).map((e) => e.name)];
+    t.same(
+      names.filter((n) => !known.has(n)),
+      [],
+      'no misspelt or unknown voice-channels variable',
+    );
+    t.throws(
+      () => parseVoiceConfig(podEnv(container, { name: 'voice-channels-0', ip: '10.2.0.10' })),
+      /INTERNAL_SECRET|TURN_SECRET/,
+      'the placeholders stop it at start, naming the variable',
+    );
+  },
+);
+
+t.test(
+  'coturn checks the credentials voice-channels signs, and relays between clients and voice pods only',
+  { skip },
+  async (t) => {
+    const coturn = coturnContainer();
+    const voice = voiceContainer();
+    const secretKey = (c: Container) =>
+      c.env?.find((e) => e.name === 'TURN_SECRET')?.valueFrom?.secretKeyRef?.key;
+    t.equal(secretKey(coturn), 'TURN_SECRET');
+    t.equal(secretKey(coturn), secretKey(voice), 'one TURN secret for both');
+    const env = podEnv(coturn, { name: 'coturn-x', ip: '10.4.0.1' });
+    const args = (coturn.args ?? []).map((a) => kubeExpand(a, env));
+    for (const flag of [
+      '--use-auth-secret',
+      '--no-cli',
+      '--no-rfc5780',
+      '--no-tcp-relay',
+      '--no-multicast-peers',
+    ])
+      t.ok(args.includes(flag), flag);
+    t.notOk(
+      [...(coturn.command ?? []), ...args].some(
+        (a) => a.includes('static-auth-secret=') && !a.includes('%s'),
+      ),
+      'the secret is never on the command line',
+    );
+    const option = (name: string) =>
+      args.filter((a) => a.startsWith(`--${name}=`)).map((a) => a.split('=')[1]);
+    t.same(option('denied-peer-ip'), [
+      '0.0.0.0-255.255.255.255',
+      '::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+    ]);
+    t.same(option('allowed-peer-ip'), [env.TURN_ALLOWED_PEER_IP], 'only the pod network is allowed');
+    t.match(env.TURN_ALLOWED_PEER_IP, /^\d+\.\d+\.\d+\.\d+-\d+\.\d+\.\d+\.\d+$/);
+
+    // The relay range coturn uses is the one the voice pods may send to, and it may send only to
+    // the voice pods' media range.
+    const relay = `${option('min-port')[0]}-${option('max-port')[0]}/UDP`;
+    t.same(portsFrom('coturn', 'voice-channels'), [relay], 'voice pods reach the relay ports');
+    const config = voicePod('voice-channels-0', '10.2.0.10');
+    const media = `${config.rtc.minPort}-${config.rtc.maxPort}/UDP`;
+    t.same(portsFrom('voice-channels', 'coturn'), [media], 'coturn reaches the voice media ports');
+    const egress = policy('coturn')?.egress ?? [];
+    t.ok(policy('coturn')?.policyTypes?.includes('Egress'), 'coturn’s egress is restricted');
+    t.same(
+      egress.flatMap((r) => (r.to ?? []).map(peerName)),
+      ['voice-channels'],
+      'it sends only to voice pods',
+    );
+    t.same(
+      egress.flatMap((r) => (r.ports ?? []).map(portLabel)),
+      [media],
+    );
+
+    // Clients reach it through a LoadBalancer on the port voice-channels tells them.
+    const listening = Number(option('listening-port')[0]);
+    const service = find('Service', 'coturn');
+    t.equal(service?.spec?.type, 'LoadBalancer');
+    t.equal(service?.spec?.externalTrafficPolicy, 'Local', 'coturn sees the client address');
+    type ServicePort = { port: number; targetPort: string; protocol: string };
+    const ports = (service?.spec?.ports ?? []) as ServicePort[];
+    t.same(ports.map((p) => `${p.port}/${p.protocol}`).sort(), [`${listening}/TCP`, `${listening}/UDP`]);
+    for (const p of ports) {
+      const target = coturn.ports?.find((c) => c.name === p.targetPort);
+      t.equal(target?.containerPort, listening);
+      t.equal(target?.protocol ?? 'TCP', p.protocol);
+    }
+    for (const url of config.turn?.urls ?? [])
+      t.match(url, new RegExp(`:${listening}\\?transport=(udp|tcp)$`));
+    t.ok(
+      (policy('coturn')?.ingress ?? []).some(
+        (r) =>
+          !r.from && (r.ports ?? []).map(portLabel).sort().join() === `${listening}/TCP,${listening}/UDP`,
+      ),
+      'anyone may speak TURN to it, on that port only',
+    );
   },
 );

@@ -6,6 +6,9 @@ const vars = {
   NGINX_PORT: '127.0.0.1:18080',
   GATEWAY_UPSTREAM: '127.0.0.1:18081',
   BODY_LIMIT_BYTES: '1048576',
+  NGINX_RESOLVER: '127.0.0.1:5353',
+  VOICE_INSTANCE_SUFFIX: '.voice-channels-pods.driftway.svc.cluster.local',
+  VOICE_UPSTREAM_PORT: '8082',
 };
 
 /** The server-level directives of the rendered site, without comments, for exact checks. */

@@ -7,6 +7,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { buildApp } from '../../gateway/src/app.js';
 import { generatePrivateJwk } from '../../gateway/src/auth/KeyRing.js';
 import { parseGatewayConfig } from '../../gateway/src/config.js';
+import { DnsServer } from './helpers/DnsServer.js';
 import { NginxServer } from './helpers/NginxServer.js';
 
 // The client connects from another loopback address than nginx uses towards the gateway, so the
@@ -47,7 +48,10 @@ async function startUpstream(t: Test) {
 }
 
 /** nginx -> the real gateway (SQLite in memory, no Redis) -> the upstream. */
-async function startStack(t: Test) {
+async function startStack(
+  t: Test,
+  voice: { resolver: string; voiceInstanceSuffix: string; voiceUpstreamPort: number } | null = null,
+) {
   const upstream = await startUpstream(t);
   const storage = await openStorage({ kind: 'sqlite', path: ':memory:' });
   const config = parseGatewayConfig({
@@ -76,6 +80,7 @@ async function startStack(t: Test) {
   const nginx = await NginxServer.start({
     gatewayUpstream: `127.0.0.1:${gatewayPort}`,
     bodyLimitBytes: 64 * 1024,
+    ...voice,
   });
   // Teardown runs in reverse: nginx first, then the gateway, then its storage.
   t.teardown(() => storage.close());
@@ -279,4 +284,110 @@ t.test('with the gateway gone nginx still answers /nginx-health, and errors in t
   t.same(JSON.parse(down.body), { code: 90001, message: 'The gateway service is unavailable, retry later' });
   t.ok(down.headers['retry-after']);
   t.match(down.headers['x-request-id'], /^[0-9a-f]{32}$/);
+});
+
+/** A stand-in voice-channels instance: records upgrades on /voice and echoes with its name. */
+async function startVoiceInstance(t: Test, name: string) {
+  const seen: Seen[] = [];
+  const server = createServer((req, res) => {
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    res.statusCode = 404;
+    res.end();
+  });
+  const wss = new WebSocketServer({ server, path: '/voice' });
+  wss.on('connection', (socket, req) => {
+    seen.push({ method: 'UPGRADE', url: req.url ?? '', headers: req.headers });
+    socket.on('message', (data) => socket.send(`${name}:${data}`));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(async () => {
+    for (const client of wss.clients) client.terminate();
+    wss.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+  return { port: (server.address() as AddressInfo).port, seen };
+}
+
+/**
+ * nginx resolves voice instance names through a DNS server of the test's own (as Docker's or the
+ * cluster's DNS would): only `voice-channels-3` exists, on loopback, under the given suffix.
+ */
+async function startVoiceStack(t: Test) {
+  const suffix = '.voice-channels-pods.driftway.test';
+  const instance = await startVoiceInstance(t, 'voice-channels-3');
+  const dns = await DnsServer.start({ [`voice-channels-3${suffix}`]: '127.0.0.1' });
+  t.teardown(() => dns.close());
+  const stack = await startStack(t, {
+    resolver: dns.address,
+    voiceInstanceSuffix: suffix,
+    voiceUpstreamPort: instance.port,
+  });
+  return { ...stack, instance, dns, suffix };
+}
+
+/** Opens a WebSocket through nginx; resolves to the open socket or the refusal's HTTP status. */
+function openSocket(t: Test, url: string): Promise<{ socket: WebSocket } | { status: number; body: string }> {
+  const socket = new WebSocket(url, { localAddress: CLIENT_ADDRESS, headers: spoofing });
+  t.teardown(() => socket.terminate());
+  return new Promise((resolve, reject) => {
+    socket.once('open', () => resolve({ socket }));
+    socket.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    socket.once('error', reject);
+  });
+}
+
+t.test('/voice/<instance> reaches that voice instance’s /voice WebSocket, found by name', async (t) => {
+  const { nginx, instance, dns, suffix } = await startVoiceStack(t);
+  const opened = await openSocket(t, `ws://127.0.0.1:${nginx.port}/voice/voice-channels-3?v=1`);
+  if (!('socket' in opened)) throw new Error(`refused with ${opened.status}: ${opened.body}`);
+  const reply = once(opened.socket, 'message');
+  opened.socket.send('hello');
+  t.equal(String((await reply)[0]), 'voice-channels-3:hello');
+  t.ok(dns.questions.includes(`voice-channels-3${suffix}`), 'nginx asked DNS for <instance><suffix>');
+  const upgrade = instance.seen.find((s) => s.method === 'UPGRADE') as Seen;
+  t.equal(upgrade.url, '/voice?v=1', 'the instance sees its own /voice path and the query string');
+  t.notOk(upgrade.headers[IDENTITY_HEADER], 'a forged identity header never reaches a voice instance');
+  t.notOk(upgrade.headers['x-user-id']);
+  t.equal(upgrade.headers['x-forwarded-for'], CLIENT_ADDRESS, 'the client address, overwritten by nginx');
+  t.match(upgrade.headers['x-request-id'], /^[0-9a-f]{32}$/);
+});
+
+t.test('a voice instance that does not resolve answers 503 in the API’s JSON shape', async (t) => {
+  const { nginx, instance, dns, suffix } = await startVoiceStack(t);
+  const refused = await openSocket(t, `ws://127.0.0.1:${nginx.port}/voice/voice-channels-7`);
+  if ('socket' in refused) throw new Error('an unknown instance was reached');
+  t.equal(refused.status, 503);
+  t.same(JSON.parse(refused.body), {
+    code: 90001,
+    message: 'The gateway service is unavailable, retry later',
+  });
+  t.ok(dns.questions.includes(`voice-channels-7${suffix}`));
+  t.same(instance.seen, []);
+});
+
+t.test('only voice instance names are looked up: /voice/<other> never leaves for another host', async (t) => {
+  const { nginx, instance, dns } = await startVoiceStack(t);
+  for (const path of [
+    '/voice/redis',
+    '/voice/voice-channels-3.evil.example',
+    '/voice/voice-channels-3/extra',
+    '/voice/voice-channels-3/../../internal/voice/state',
+    '/voice/voice-channels-',
+  ]) {
+    const answer = await send(`${nginx.url}${path}`, {
+      headers: { upgrade: 'websocket', connection: 'upgrade' },
+    });
+    t.not(answer.status, 101, `${path} is not upgraded`);
+  }
+  t.same(dns.questions, [], 'nginx resolved none of them');
+  t.same(instance.seen, [], 'and the voice instance saw nothing');
 });

@@ -1,4 +1,5 @@
 import { loadNativeUws } from '../src/uws/loadUws.js';
+import { settledMemory } from './settledMemory.js';
 
 /**
  * The baseline: a bare uWebSockets.js server, every socket subscribed to one topic, and
@@ -40,8 +41,7 @@ app.listen('127.0.0.1', 0, (socket) => {
 
 process.on('message', (message: { type: string }) => {
   if (message.type === 'rss') {
-    (globalThis as { gc?: () => void }).gc?.();
-    process.send?.({ type: 'rss', rss: process.memoryUsage().rss });
+    void settledMemory().then((memory) => process.send?.({ type: 'rss', rss: memory.rss, memory }));
   } else if (message.type === 'stop') process.exit(0);
 });
 process.on('disconnect', () => process.exit(0));

@@ -125,7 +125,7 @@ export function toMarkdown(r: BenchResults): string {
     '',
     `Fixed rate: ${r.settings['fixedDeliveriesPerSecond']} deliveries/s in total, latency from the POST to each receipt. ` +
       `Sustained: ${r.settings['inFlight']} messages in flight (posted, not yet received by every session). ` +
-      `Sessions are spread over ${r.settings['clientProcesses']} client processes. RSS per session: server RSS after a GC, ` +
+      `Sessions are spread over ${r.settings['clientProcesses']} client processes. RSS per session: server RSS once settled (a GC a second until it stops falling), ` +
       'idle sessions (identified for text-channels) minus before, divided by the count.',
     '',
   );

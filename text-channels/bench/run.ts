@@ -24,12 +24,19 @@ import { type BenchResults, type FanoutResult, writeResults } from './report.js'
  *
  * BENCH_SESSIONS (default "1000,10000"), BENCH_HISTORY_MESSAGES (1000000) and BENCH_PHASE_MS
  * (5000) shrink a run for a quick check; BENCH_RESULTS_DIR sends its results elsewhere.
+ * BENCH_ONLY runs a part: a comma list of `fanout` (latency, sustained deliveries and RSS) and
+ * `storage` (persisted messages and history pages); BENCH_TARGETS (default "raw,text") picks the
+ * fan-out servers; BENCH_TEXT_NODE_ARGS adds node flags to the text-channels server (e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it under load).
  */
 
 const SESSION_COUNTS = (process.env['BENCH_SESSIONS'] ?? '1000,10000').split(',').map(Number);
 const HISTORY_MESSAGES = Number(process.env['BENCH_HISTORY_MESSAGES'] ?? 1_000_000);
 const PHASE_MS = Number(process.env['BENCH_PHASE_MS'] ?? 5_000);
 const DEADLINE_MS = Number(process.env['BENCH_DEADLINE_MS'] ?? 30 * 60_000);
+const ONLY = new Set((process.env['BENCH_ONLY'] ?? 'fanout,storage').split(','));
+const TARGETS = new Set((process.env['BENCH_TARGETS'] ?? 'raw,text').split(','));
+const TEXT_NODE_ARGS = (process.env['BENCH_TEXT_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 const WORKERS = 4;
 const IN_FLIGHT = 32;
 /** Fixed-rate phase: this many deliveries per second in total (100 msgs/s × 1,000; 10 × 10,000). */
@@ -66,7 +73,7 @@ async function main(): Promise<void> {
   try {
     const world = await buildWorld(dir, {
       sessions: Math.max(...SESSION_COUNTS),
-      historyMessages: HISTORY_MESSAGES,
+      historyMessages: ONLY.has('storage') ? HISTORY_MESSAGES : 0,
       progress: log,
     });
     const results: BenchResults = {
@@ -87,8 +94,12 @@ async function main(): Promise<void> {
       durationS: 0,
     };
     // A fresh server for every phase: memory and queues left by one phase must not skew the next.
-    for (const sessions of SESSION_COUNTS) {
-      for (const start of [startRaw, () => startText(world)]) {
+    const starts = [
+      ...(TARGETS.has('raw') ? [startRaw] : []),
+      ...(TARGETS.has('text') ? [() => startText(world)] : []),
+    ];
+    for (const sessions of ONLY.has('fanout') ? SESSION_COUNTS : []) {
+      for (const start of starts) {
         const server = await start();
         try {
           results.fanout.push(await fanout(server.target, sessions, world));
@@ -97,12 +108,14 @@ async function main(): Promise<void> {
         }
       }
     }
-    const text = await startText(world);
-    try {
-      results.persisted = await persisted(text.httpUrl, world);
-      results.history = await historyPages(text.httpUrl, world);
-    } finally {
-      await stopChild(text.child);
+    if (ONLY.has('storage')) {
+      const text = await startText(world);
+      try {
+        results.persisted = await persisted(text.httpUrl, world);
+        results.history = await historyPages(text.httpUrl, world);
+      } finally {
+        await stopChild(text.child);
+      }
     }
     results.durationS = Math.round((Date.now() - started) / 1000);
     results.machine['loadAverageAtEnd'] = loadavg().map((l) => Math.round(l * 100) / 100);
@@ -131,6 +144,9 @@ async function fanout(target: Target, sessions: number, world: World): Promise<F
     if (connect.open !== sessions)
       throw new Error(`${target.name}: ${connect.open}/${sessions} sessions open (${connect.firstError})`);
     const rssAfter = await target.rss();
+    log(
+      `  idle ${target.name} sessions: ${((rssAfter - rssBefore) / sessions / 1024).toFixed(2)} KB RSS each`,
+    );
 
     const rate = Math.max(1, Math.round(FIXED_DELIVERIES_PER_S / sessions));
     log(`  fixed rate: ${rate} msgs/s for ${PHASE_MS} ms`);
@@ -284,7 +300,7 @@ async function historyPages(httpUrl: string, world: World) {
 
 async function startText(world: World) {
   const child = fork(join(here, 'textServer.ts'), [], {
-    execArgv: ['--expose-gc', '--import=tsx', '--conditions=driftway-src'],
+    execArgv: ['--expose-gc', '--import=tsx', '--conditions=driftway-src', ...TEXT_NODE_ARGS],
     env: {
       ...process.env,
       MODE: 'embedded',
@@ -450,7 +466,15 @@ async function rssOf(child: ChildProcess): Promise<number> {
   // Settle first: sockets that just opened still have handshake buffers and garbage around.
   await sleep(1000);
   child.send({ type: 'rss' });
-  return (await nextMessage<{ rss: number }>(child, 'rss', 10_000)).rss;
+  const answer = await nextMessage<{ rss: number; memory?: NodeJS.MemoryUsage }>(child, 'rss', 30_000);
+  if (answer.memory) {
+    const mb = (n: number) => (n / 2 ** 20).toFixed(1);
+    const m = answer.memory;
+    log(
+      `  memory: rss ${mb(m.rss)} MB, heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB, external ${mb(m.external)} MB`,
+    );
+  }
+  return answer.rss;
 }
 
 function nextMessage<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {

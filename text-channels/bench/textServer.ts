@@ -3,6 +3,7 @@ import { buildApp } from '../src/app.js';
 import { parseTextConfig } from '../src/config.js';
 import { openTextStorage } from '../src/storage/openTextStorage.js';
 import { loadNativeUws } from '../src/uws/loadUws.js';
+import { settledMemory } from './settledMemory.js';
 
 /**
  * text-channels as main.ts wires it (embedded: SQLite, in-process bus), in a child process of the
@@ -21,8 +22,9 @@ process.send?.({ type: 'listening', ...ports });
 
 process.on('message', (message: { type: string }) => {
   if (message.type === 'rss') {
-    (globalThis as { gc?: () => void }).gc?.();
-    process.send?.({ type: 'rss', rss: process.memoryUsage().rss, sessions: app.realtime.sessionCount() });
+    void settledMemory().then((memory) =>
+      process.send?.({ type: 'rss', rss: memory.rss, memory, sessions: app.realtime.sessionCount() }),
+    );
   } else if (message.type === 'stop') {
     void (async () => {
       await app.close();

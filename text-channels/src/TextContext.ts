@@ -11,6 +11,7 @@ import type { TextConfig } from './config.js';
 import type { EventHub } from './events/EventHub.js';
 import type { AccessResolver } from './permissions/AccessResolver.js';
 import type { TextStorage } from './storage/ports.js';
+import type { VoiceService } from './voice/VoiceService.js';
 
 /** What buildApp's parts share. Built once at the root; parts never read process.env. */
 export interface TextContext {
@@ -25,6 +26,8 @@ export interface TextContext {
   snowflakes: SnowflakeGenerator;
   events: EventHub;
   access: AccessResolver;
+  /** Voice states (op 4, member voice moderation, voice-channels' reports). */
+  voice: VoiceService;
   signer: InternalIdentitySigner;
   readiness: ReadinessCheck[];
   onClose: (() => Promise<void> | void)[];

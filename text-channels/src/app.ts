@@ -4,6 +4,7 @@ import {
   installErrorHandling,
   installGatewayIdentity,
   registerHealthRoutes,
+  ServiceCalls,
   SNOWFLAKE_SERVICE,
   SnowflakeGenerator,
 } from '@driftway/common';
@@ -16,6 +17,8 @@ import { registerMessagingRoutes } from './messages/registerMessagingRoutes.js';
 import { createAccessResolver } from './permissions/createAccessResolver.js';
 import { createRealtimeServer, type RealtimeServer } from './realtime/createRealtimeServer.js';
 import type { TextContext, TextDeps } from './TextContext.js';
+import { createVoice } from './voice/createVoice.js';
+import { registerVoiceRoutes } from './voice/registerVoiceRoutes.js';
 
 export interface TextApp {
   /** REST, behind the gateway (signed identity on every request). */
@@ -48,7 +51,10 @@ export async function buildApp(config: TextConfig, deps: TextDeps): Promise<Text
     now,
   };
   const events = await createEventHub(partial);
-  const ctx: TextContext = { ...partial, events, access: createAccessResolver(partial) };
+  const access = createAccessResolver(partial);
+  const voice = createVoice({ ...partial, events, access });
+  const ctx: TextContext = { ...partial, events, access, voice };
+  ctx.onClose.push(() => voice.close());
 
   const http = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -78,6 +84,7 @@ export async function buildApp(config: TextConfig, deps: TextDeps): Promise<Text
   await registerCommunityRoutes(http, ctx);
   await registerMessagingRoutes(http, ctx);
   await registerGatewayInfoRoutes(http, ctx);
+  registerVoiceRoutes(http, voice, new ServiceCalls(config.internalSecret));
   http.get('/metrics', { config: { auth: 'none' } }, async (_request, reply) => {
     reply.type(metrics.contentType);
     return metrics.metrics();
@@ -95,6 +102,7 @@ export async function buildApp(config: TextConfig, deps: TextDeps): Promise<Text
       const address = http.server.address();
       const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
       const wsPort = await realtime.listen(config.host, config.wsPort);
+      voice.start();
       return { httpPort, wsPort };
     },
     close() {

@@ -41,6 +41,19 @@ export const TextEnv = Type.Object({
   PUBLIC_GATEWAY_URL: Type.String({ default: 'ws://localhost:8080/gateway' }),
   HEARTBEAT_INTERVAL_MS: Type.Integer({ minimum: 1000, default: 41_250 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
+
+  /** BUS=local (no Redis registry): the one voice-channels instance every voice channel lives on. */
+  VOICE_INSTANCE_ID: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$', default: 'voice-local' }),
+  /** What clients connect to (VOICE_SERVER_UPDATE `endpoint`) when BUS=local. */
+  VOICE_ENDPOINT: Type.String({ minLength: 1, default: 'ws://localhost:3003/voice' }),
+  /** Where text-channels calls that instance (server mute, disconnect) when BUS=local. */
+  VOICE_INTERNAL_URL: Type.String({ minLength: 1, default: 'http://127.0.0.1:3003' }),
+  /** Lifetime of the token in VOICE_SERVER_UPDATE: the client must open the voice socket within it. */
+  VOICE_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 3600, default: 120 }),
+  /** How often voice states of dead voice instances and of sessions gone for good are expired. */
+  VOICE_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 100, default: 5_000 }),
+  /** How long a voice state outlives its gateway session's connection while the session may resume. */
+  VOICE_RESUME_GRACE_MS: Type.Integer({ minimum: 0, default: 60_000 }),
 });
 export type TextEnv = Static<typeof TextEnv>;
 
@@ -63,6 +76,13 @@ export interface TextConfig {
   publicGatewayUrl: string;
   heartbeatIntervalMs: number;
   bodyLimitBytes: number;
+  voice: {
+    /** The static instance (BUS=local); BUS=redis uses the Redis voice registry instead. */
+    instance: { id: string; endpoint: string; internalUrl: string };
+    tokenTtlSeconds: number;
+    sweepIntervalMs: number;
+    resumeGraceMs: number;
+  };
 }
 
 export function parseTextConfig(env: Record<string, string | undefined> = process.env): TextConfig {
@@ -94,5 +114,11 @@ export function parseTextConfig(env: Record<string, string | undefined> = proces
     publicGatewayUrl: e.PUBLIC_GATEWAY_URL,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    voice: {
+      instance: { id: e.VOICE_INSTANCE_ID, endpoint: e.VOICE_ENDPOINT, internalUrl: e.VOICE_INTERNAL_URL },
+      tokenTtlSeconds: e.VOICE_TOKEN_TTL_SECONDS,
+      sweepIntervalMs: e.VOICE_SWEEP_INTERVAL_MS,
+      resumeGraceMs: e.VOICE_RESUME_GRACE_MS,
+    },
   };
 }

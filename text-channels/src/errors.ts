@@ -67,4 +67,9 @@ export const textErrors = defineErrors({
     code: 90107,
     message: 'The owner and members with ADMINISTRATOR cannot be timed out',
   },
+
+  // voice
+  TEXT_USER_NOT_IN_VOICE: { status: 400, code: 40032, message: 'Target user is not connected to voice.' },
+  TEXT_VOICE_UNAVAILABLE: { status: 503, code: 90108, message: 'No voice server is available' },
+  TEXT_SERVICE_CALL_INVALID: { status: 401, code: 90109, message: 'Missing or invalid service signature' },
 });

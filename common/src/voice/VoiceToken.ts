@@ -17,6 +17,14 @@ export interface VoiceGrant {
    * noise-suppression default a participant gets until they choose for themselves. */
   bitrate?: number;
   noiseSuppression?: boolean;
+  /** The server-side state at the time of joining, so media starts right (muted, deafened, no SPEAK). */
+  mute?: boolean;
+  deaf?: boolean;
+  suppress?: boolean;
+  /** Who holds the token: a bot's requests made through the voice connection (moderation) carry
+   * its kind and scopes, so the voice path grants no more than the bot's token does. */
+  bot?: boolean;
+  scopes?: readonly string[];
 }
 
 export type VoiceTokenFailure = 'malformed' | 'expired' | 'bad_signature' | 'wrong_instance';
@@ -48,6 +56,10 @@ export class VoiceTokenIssuer {
       sid: grant.sessionId,
       ...(grant.bitrate === undefined ? {} : { br: grant.bitrate }),
       ...(grant.noiseSuppression === undefined ? {} : { ns: grant.noiseSuppression }),
+      ...(grant.mute ? { mu: true } : {}),
+      ...(grant.deaf ? { de: true } : {}),
+      ...(grant.suppress ? { su: true } : {}),
+      ...(grant.bot ? { bt: true, sc: grant.scopes ?? [] } : {}),
     })
       .setProtectedHeader({ alg: 'HS256', typ: 'driftway-voice+jwt' })
       .setSubject(grant.userId)
@@ -84,7 +96,7 @@ export class VoiceTokenVerifier {
       });
       if (payload.aud !== `${AUDIENCE_PREFIX}${this.instanceId}`)
         return { ok: false, reason: 'wrong_instance' };
-      const { sub, gid, cid, sid, br, ns } = payload;
+      const { sub, gid, cid, sid, br, ns, mu, de, su, bt, sc } = payload;
       if (
         typeof sub !== 'string' ||
         typeof gid !== 'string' ||
@@ -102,6 +114,15 @@ export class VoiceTokenVerifier {
           instanceId: this.instanceId,
           ...(typeof br === 'number' ? { bitrate: br } : {}),
           ...(typeof ns === 'boolean' ? { noiseSuppression: ns } : {}),
+          mute: mu === true,
+          deaf: de === true,
+          suppress: su === true,
+          ...(bt === true
+            ? {
+                bot: true,
+                scopes: Array.isArray(sc) ? sc.filter((s): s is string => typeof s === 'string') : [],
+              }
+            : {}),
         },
       };
     } catch (err) {

@@ -14,6 +14,11 @@ export interface EdgeVariables {
   NGINX_PORT: string;
   GATEWAY_UPSTREAM: string;
   BODY_LIMIT_BYTES: string;
+  /** DNS server for the per-instance voice route (`address[:port]`). */
+  NGINX_RESOLVER: string;
+  /** Appended to a voice instance's name to make its DNS name (empty in compose). */
+  VOICE_INSTANCE_SUFFIX: string;
+  VOICE_UPSTREAM_PORT: string;
 }
 
 export interface RenderedNginx {
@@ -99,6 +104,10 @@ export class NginxServer {
     gatewayUpstream: string;
     bodyLimitBytes?: number;
     workerProcesses?: number;
+    /** Where voice instance names are resolved; nothing listens on the default. */
+    resolver?: string;
+    voiceInstanceSuffix?: string;
+    voiceUpstreamPort?: number;
   }): Promise<NginxServer> {
     const port = await freePort();
     const rendered = renderNginx(
@@ -106,6 +115,9 @@ export class NginxServer {
         NGINX_PORT: `127.0.0.1:${port}`,
         GATEWAY_UPSTREAM: options.gatewayUpstream,
         BODY_LIMIT_BYTES: String(options.bodyLimitBytes ?? 1024 * 1024),
+        NGINX_RESOLVER: options.resolver ?? '127.0.0.1:9',
+        VOICE_INSTANCE_SUFFIX: options.voiceInstanceSuffix ?? '',
+        VOICE_UPSTREAM_PORT: String(options.voiceUpstreamPort ?? 8082),
       },
       { workerProcesses: options.workerProcesses ?? 1 },
     );

@@ -87,9 +87,10 @@ export class LocalEventHub implements EventHub {
 
   async saveCheckpoint(checkpoint: SessionCheckpoint, ttlMs: number): Promise<void> {
     this.assertOpen('saveCheckpoint');
-    // A copy, as Redis would store: the caller may keep mutating its object.
+    // A copy, as Redis would store: the caller may keep mutating its object. Shallow (strings are
+    // immutable and shared), which keeps an idle session's checkpoint small.
     this.checkpoints.set(checkpoint.sessionId, {
-      checkpoint: structuredClone(checkpoint),
+      checkpoint: copyCheckpoint(checkpoint),
       expiresAt: this.now() + ttlMs,
     });
   }
@@ -102,7 +103,7 @@ export class LocalEventHub implements EventHub {
       this.checkpoints.delete(sessionId);
       return null;
     }
-    return structuredClone(stored.checkpoint);
+    return copyCheckpoint(stored.checkpoint);
   }
 
   async deleteCheckpoint(sessionId: string): Promise<void> {
@@ -165,6 +166,10 @@ export class LocalEventHub implements EventHub {
   private assertOpen(method: string): void {
     if (this.closed) throw new EventHubClosedError(method);
   }
+}
+
+function copyCheckpoint(checkpoint: SessionCheckpoint): SessionCheckpoint {
+  return { ...checkpoint, guildIds: [...checkpoint.guildIds] };
 }
 
 /** Every method of a closed hub rejects with this, naming the method. */

@@ -11,39 +11,41 @@ export interface StampedPresence extends PresenceEntry {
   at: number;
 }
 
-/** The presences of one instance's sessions, aggregated per user. */
+/**
+ * The presences of one instance's sessions, aggregated per user. A user's sessions are held as a
+ * lone session id, and as a Set only from the second one (most users have one session: a Set
+ * per user would cost more than the presence itself).
+ */
 export class PresenceBook {
   private readonly sessions = new Map<string, SessionPresence>();
-  private readonly byUser = new Map<string, Set<string>>();
+  private readonly byUser = new Map<string, string | Set<string>>();
 
   /** Sets (or with null, removes) a session's presence; returns the user whose aggregate changed. */
   set(sessionId: string, presence: PresenceEntry | null, now: number): string | null {
     const previous = this.sessions.get(sessionId);
     if (previous) {
-      const ids = this.byUser.get(previous.entry.userId);
-      ids?.delete(sessionId);
-      if (ids?.size === 0) this.byUser.delete(previous.entry.userId);
+      this.unindex(previous.entry.userId, sessionId);
       this.sessions.delete(sessionId);
     }
     if (!presence) return previous?.entry.userId ?? null;
     this.sessions.set(sessionId, { entry: presence, at: now });
-    let ids = this.byUser.get(presence.userId);
-    if (!ids) {
-      ids = new Set();
-      this.byUser.set(presence.userId, ids);
-    }
-    ids.add(sessionId);
+    const ids = this.byUser.get(presence.userId);
+    if (ids === undefined) this.byUser.set(presence.userId, sessionId);
+    else if (typeof ids === 'string') {
+      if (ids !== sessionId) this.byUser.set(presence.userId, new Set([ids, sessionId]));
+    } else ids.add(sessionId);
     return presence.userId;
   }
 
   /** The user's aggregate on this instance, or null when they have no session here. */
   forUser(userId: string): StampedPresence | null {
     const ids = this.byUser.get(userId);
-    if (!ids) return null;
+    if (ids === undefined) return null;
+    if (typeof ids === 'string') return this.stamped(ids);
     let best: StampedPresence | null = null;
     for (const id of ids) {
-      const session = this.sessions.get(id);
-      if (session) best = pickPresence(best, { ...session.entry, at: session.at });
+      const p = this.stamped(id);
+      if (p) best = pickPresence(best, p);
     }
     return best;
   }
@@ -55,6 +57,21 @@ export class PresenceBook {
   clear(): void {
     this.sessions.clear();
     this.byUser.clear();
+  }
+
+  private stamped(sessionId: string): StampedPresence | null {
+    const session = this.sessions.get(sessionId);
+    return session ? { ...session.entry, at: session.at } : null;
+  }
+
+  private unindex(userId: string, sessionId: string): void {
+    const ids = this.byUser.get(userId);
+    if (ids === sessionId) this.byUser.delete(userId);
+    else if (ids instanceof Set) {
+      ids.delete(sessionId);
+      if (ids.size === 1) this.byUser.set(userId, ids.values().next().value as string);
+      else if (ids.size === 0) this.byUser.delete(userId);
+    }
   }
 }
 

@@ -8,7 +8,9 @@ import { RedisEventHub } from './RedisEventHub.js';
  * Chosen by configuration only: with BUS=redis and no Redis client there is no quiet fallback.
  * The app closes the hub itself (last, after the sessions that listen to it).
  */
-export async function createEventHub(ctx: Omit<TextContext, 'events' | 'access'>): Promise<EventHub> {
+export async function createEventHub(
+  ctx: Omit<TextContext, 'events' | 'access' | 'voice'>,
+): Promise<EventHub> {
   const { config } = ctx;
   if (config.bus.kind === 'local')
     return new LocalEventHub({

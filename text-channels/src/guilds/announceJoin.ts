@@ -19,12 +19,13 @@ export async function announceJoin(
   options: { memberAdd: boolean },
 ): Promise<void> {
   const guildId = member.guildId;
-  const [guild, roles, channels, memberCount, users] = await Promise.all([
+  const [guild, roles, channels, memberCount, users, voiceStates] = await Promise.all([
     ctx.storage.guilds.get(guildId),
     ctx.storage.roles.listByGuild(guildId),
     ctx.storage.channels.listByGuild(guildId),
     ctx.storage.members.count(guildId),
     loadUsers(ctx.accounts, [member.userId]),
+    ctx.voice.wireStates(guildId),
   ]);
   if (!guild) return; // deleted meanwhile: its GUILD_DELETE tells everyone
   const now = ctx.now();
@@ -40,6 +41,7 @@ export async function announceJoin(
     users,
     memberCount,
     joinedAt: member.joinedAt,
+    voiceStates,
   });
   await ctx.events.publish(membershipEvent('GUILD_CREATE', guildId, member.userId, { ...d }));
   if (options.memberAdd) {

@@ -148,6 +148,12 @@ export function registerMemberRoutes(app: FastifyInstance, ctx: TextContext): vo
       const guild = await access.guild(identityOf(request), request.params.guildId);
       const target = await loadMember(guild.guild.id, request.params.userId);
       const body = request.body;
+      // Checked first, applied last: a refused voice change leaves the member untouched.
+      const voice = await ctx.voice.moderator.check(guild, target, {
+        ...(body.mute != null ? { mute: body.mute } : {}),
+        ...(body.deaf != null ? { deaf: body.deaf } : {}),
+        ...(body.channel_id !== undefined ? { channelId: body.channel_id } : {}),
+      });
       const patch: MemberPatch = {};
       if (body.nick !== undefined) {
         const nick = nickPatch(guild, target, body.nick);
@@ -163,10 +169,14 @@ export function registerMemberRoutes(app: FastifyInstance, ctx: TextContext): vo
         const until = timeoutPatch(guild, target, body.communication_disabled_until);
         if (until !== target.communicationDisabledUntil) patch.communicationDisabledUntil = until;
       }
-      if (Object.keys(patch).length === 0) return wire(target);
-      const updated = await announceMemberUpdate(ctx, target, patch);
-      if (!updated) throw textErrors.create('TEXT_UNKNOWN_MEMBER');
-      return wire(updated);
+      let updated = target;
+      if (Object.keys(patch).length > 0) {
+        const written = await announceMemberUpdate(ctx, target, patch);
+        if (!written) throw textErrors.create('TEXT_UNKNOWN_MEMBER');
+        updated = written;
+      }
+      if (!voice) return wire(updated);
+      return { ...(await wire(updated)), ...(await voice.apply()) };
     },
   );
 

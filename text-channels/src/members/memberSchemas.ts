@@ -26,6 +26,11 @@ export const ModifyMemberBody = Type.Object(
     nick: Type.Optional(Nick),
     roles: Type.Optional(Nullable(Type.Array(Snowflake, { maxItems: 250, uniqueItems: true }))),
     communication_disabled_until: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
+    /** Server mute / deafen (the target must be in voice); null is no change. */
+    mute: Type.Optional(Nullable(Type.Boolean())),
+    deaf: Type.Optional(Nullable(Type.Boolean())),
+    /** Move to this voice channel; null disconnects from voice. */
+    channel_id: Type.Optional(Nullable(Snowflake)),
   },
   { additionalProperties: false },
 );

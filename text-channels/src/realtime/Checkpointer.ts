@@ -44,10 +44,14 @@ export class Checkpointer {
         continue;
       }
       if (session.state !== 'identified' || session.backlog !== null) continue;
-      const current = this.options.positionOf(session);
       const due = session.nextPosition;
-      session.nextPosition = current;
       const saved = session.savedPosition;
+      // Nothing dispatched and no view change since the saved position: it is still exact, and
+      // an idle session keeps one Position rather than a new one every interval.
+      session.nextPosition =
+        saved && session.s === saved.seq && session.viewHash === saved.viewHash
+          ? saved
+          : this.options.positionOf(session);
       if (due && (!saved || due.seq !== saved.seq || due.viewHash !== saved.viewHash))
         this.save(session, due);
       else if (saved && now - session.savedAt >= this.refreshMs) this.save(session, saved);

@@ -1,16 +1,34 @@
 import type { WebSocket } from 'uWebSockets.js';
 import { createDeflate, type Deflate, constants as zlibConstants } from 'node:zlib';
+import type { EventFrames, Variant } from './DispatchFilter.js';
 import type { Session } from './Session.js';
 
 /** ws.send's answer when the frame was written out without buffering. */
 const SENT = 1;
-const NO_FRAMES: readonly string[] = Object.freeze([]);
+
+/**
+ * A session's queued frames, two slots each: a frame string and 0, or an event's EventFrames and
+ * `s * 4 + variant` (numbered into bytes here, as it is written).
+ */
+export type OutboxSlot = string | EventFrames | number;
+
+const NO_SLOTS: readonly OutboxSlot[] = Object.freeze([]);
 let corkWs: WebSocket<SocketData> | null = null;
-let corkFrames: readonly string[] = NO_FRAMES;
+let corkSlots: readonly OutboxSlot[] = NO_SLOTS;
+let corkCount = 0;
 let corkOk = true;
 function sendCorked(): void {
   const ws = corkWs as WebSocket<SocketData>;
-  for (const frame of corkFrames) if (ws.send(frame, false) !== SENT) corkOk = false;
+  const slots = corkSlots;
+  for (let i = 0; i < corkCount; i += 2) if (ws.send(frameAt(slots, i), false) !== SENT) corkOk = false;
+}
+
+/** The frame in slots i, i+1: a string as is, an event numbered (a view valid until the next one). */
+function frameAt(slots: readonly OutboxSlot[], i: number): string | Buffer {
+  const item = slots[i] as string | EventFrames;
+  if (typeof item === 'string') return item;
+  const code = slots[i + 1] as number;
+  return item.bytes((code & 3) as Variant, Math.floor(code / 4));
 }
 
 /** What uWS keeps per socket: the query flags read at upgrade, then the session. */
@@ -57,23 +75,15 @@ export class Connection {
     return !this.closed;
   }
 
-  /** Sends one frame (one write: no cork needed). */
-  sendOne(frame: string): void {
-    if (this.closed) return;
-    if (this.deflate) {
-      this.send([frame]);
-      return;
-    }
-    if (this.ws.send(frame, false) !== SENT) this.checkBackpressure();
-  }
-
-  /** Sends frames in order; corked so a batch leaves in one write. */
-  send(frames: readonly string[]): void {
-    if (this.closed || frames.length === 0) return;
+  /** Writes the first `count` outbox slots' frames in order; corked so a batch leaves in one write. */
+  write(slots: readonly OutboxSlot[], count: number): void {
+    if (this.closed || count === 0) return;
     const deflate = this.deflate;
     if (deflate) {
-      for (const frame of frames) {
-        deflate.write(frame);
+      for (let i = 0; i < count; i += 2) {
+        const frame = frameAt(slots, i);
+        // The stream keeps what it is given until it has compressed it: a view must be copied.
+        deflate.write(typeof frame === 'string' ? frame : Buffer.from(frame));
         deflate.flush(zlibConstants.Z_SYNC_FLUSH, () => this.sendDeflated());
       }
       return;
@@ -81,16 +91,17 @@ export class Connection {
     // One frame is one write either way: no cork. Several: corked through a shared callback
     // (no closure per socket per flush on the hot path).
     let ok: boolean;
-    if (frames.length === 1) {
-      ok = this.ws.send(frames[0] as string, false) === SENT;
+    if (count === 2) {
+      ok = this.ws.send(frameAt(slots, 0), false) === SENT;
     } else {
       corkWs = this.ws;
-      corkFrames = frames;
+      corkSlots = slots;
+      corkCount = count;
       corkOk = true;
       this.ws.cork(sendCorked);
       ok = corkOk;
       corkWs = null;
-      corkFrames = NO_FRAMES;
+      corkSlots = NO_SLOTS;
     }
     // send() answers 1 while nothing is buffered: only then is the buffer worth measuring.
     if (!ok) this.checkBackpressure();

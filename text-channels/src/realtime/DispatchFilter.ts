@@ -1,6 +1,7 @@
 import type { DispatchEvent } from '../events/DispatchEvent.js';
 import type { GuildView } from './GuildViews.js';
 import { Intents } from './intents.js';
+import { NumberedFrame } from './NumberedFrame.js';
 
 /**
  * Who gets an event, decided from the event and the receiving session's state only. The live path
@@ -103,10 +104,15 @@ function memberUserId(d: Record<string, unknown>): string | null {
   return null;
 }
 
-/** Serialises an event's payload once per variant; sessions then only concatenate their own `s`. */
+/**
+ * Serialises an event's payload once per variant; sessions then only number it with their own `s`:
+ * `frame()` as a string (RESUME's replay), `bytes()` as UTF-8 renumbered in place (live delivery).
+ */
 export class EventFrames {
   private full: string | null = null;
   private stripped: string | null = null;
+  private fullBytes: NumberedFrame | null = null;
+  private strippedBytes: NumberedFrame | null = null;
   /** `{"op":0,"t":"…","s":` */
   readonly head: string;
 
@@ -131,5 +137,15 @@ export class EventFrames {
 
   frame(variant: Variant, s: number): string {
     return `${this.head}${s},"d":${this.payload(variant)}}`;
+  }
+
+  /** The same frame as bytes, valid until the next bytes() call of this variant (see NumberedFrame). */
+  bytes(variant: Variant, s: number): Buffer {
+    if (variant === Variant.STRIPPED) {
+      this.strippedBytes ??= new NumberedFrame(this.head, `,"d":${this.payload(variant)}}`);
+      return this.strippedBytes.bytes(s);
+    }
+    this.fullBytes ??= new NumberedFrame(this.head, `,"d":${this.payload(variant)}}`);
+    return this.fullBytes.bytes(s);
   }
 }

@@ -250,6 +250,7 @@ export class GatewayServer implements GatewayCore {
     if (id && wasLive) {
       this.checkpoints.drop(id);
       void this.presence.set(session, null, [...session.views.keys()]);
+      this.ctx.voice.sessionClosed(id, session.userId, [...session.views.keys()], true);
     }
     this.registry.remove(session);
     session.resetToConnecting(this.interner);
@@ -398,6 +399,7 @@ export class GatewayServer implements GatewayCore {
     if (ended) this.checkpoints.drop(session.id);
     this.logger.info({ session: session.id, code: ourCode ?? code, resumable: !ended }, 'session closed');
     if (session.superseded) return; // the new connection owns the presence now
+    this.ctx.voice.sessionClosed(session.id, session.userId, guildIds, ended);
     if (this.shuttingDown) {
       // Shutting down: clients resume elsewhere at once, so no offline flap is published.
       this.ctx.events.setPresence(this.ctx.config.instanceId, session.id, null).catch(() => {});

@@ -4,13 +4,24 @@ import { Intents } from './intents.js';
 import type { PresencePayload } from './payloads.js';
 import type { Session } from './Session.js';
 
+/**
+ * `client_status` by status, shared: every PRESENCE_UPDATE is kept in the event log for RESUME,
+ * so a burst of logins should not leave one such object per user behind.
+ */
+const CLIENT_STATUS: Record<PresenceEntry['status'], Readonly<Record<string, string>>> = {
+  online: Object.freeze({ desktop: 'online' }),
+  idle: Object.freeze({ desktop: 'idle' }),
+  dnd: Object.freeze({ desktop: 'dnd' }),
+  offline: Object.freeze({}),
+};
+
 /** Discord's presence update object (GUILD_CREATE `presences`, PRESENCE_UPDATE). */
 export function wirePresence(p: PresenceEntry, guildId: string | null): Record<string, unknown> {
   const wire: Record<string, unknown> = {
     user: { id: p.userId },
     status: p.status,
     activities: p.activities,
-    client_status: p.status === 'offline' ? {} : { desktop: p.status },
+    client_status: CLIENT_STATUS[p.status] ?? { desktop: p.status },
   };
   if (guildId !== null) wire['guild_id'] = guildId;
   return wire;

@@ -40,7 +40,7 @@ export interface ReadySnapshot {
  */
 export class ReadyBuilder {
   constructor(
-    private readonly ctx: Pick<TextContext, 'storage' | 'accounts' | 'events' | 'config' | 'now'>,
+    private readonly ctx: Pick<TextContext, 'storage' | 'accounts' | 'events' | 'config' | 'now' | 'voice'>,
   ) {}
 
   async build(input: ReadyInput): Promise<ReadySnapshot> {
@@ -129,6 +129,8 @@ export class ReadyBuilder {
         .filter((p: PresenceEntry) => p.status !== 'offline')
         .map((p) => wirePresence(p, null));
     }
+    const voiceStates =
+      (input.intents & Intents.GUILD_VOICE_STATES) !== 0 ? await this.ctx.voice.wireStates(guildId) : [];
     const wire = toWireGuildCreate({
       guild: g.state.guild,
       roles: g.state.roles,
@@ -138,7 +140,7 @@ export class ReadyBuilder {
       memberCount: g.memberCount,
       joinedAt: g.member.joinedAt,
       presences,
-      voiceStates: [],
+      voiceStates,
     });
     return { ...wire, large };
   }

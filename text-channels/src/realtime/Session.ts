@@ -1,9 +1,9 @@
 import type { PresenceEntry, SequencedEvent } from '../events/EventHub.js';
 import type { Credential } from './auth/GatewayAuthenticator.js';
-import type { Connection } from './Connection.js';
+import type { Connection, OutboxSlot } from './Connection.js';
 import type { EventFrames, FilterState, Variant } from './DispatchFilter.js';
 import type { Flushable, Flusher } from './Flusher.js';
-import { type GuildView, type ViewInterner, viewsHash } from './GuildViews.js';
+import { EMPTY_VIEW_SET, type GuildView, type ViewInterner, type ViewSet } from './GuildViews.js';
 import { COMMAND_LIMIT, COMMAND_WINDOW_MS } from './protocol.js';
 
 /**
@@ -22,8 +22,8 @@ export interface Position {
 
 /**
  * One gateway connection and, once identified, its session: sequence, intents, guilds and what the
- * user can view in each. Kept small (idle sessions share their GuildViews); the protocol logic
- * lives in the handlers and the Dispatcher.
+ * user can view in each. Kept small: an idle session shares its view set with every session of
+ * the same view, and holds no buffer; the protocol logic lives in the handlers and the Dispatcher.
  */
 export class Session implements FilterState, Flushable {
   state: SessionState = 'connecting';
@@ -34,7 +34,8 @@ export class Session implements FilterState, Flushable {
   intents = 0;
   /** The last dispatch sequence sent (READY is 1). */
   s = 0;
-  readonly views = new Map<string, GuildView>();
+  /** Its guilds and what it can view in each: shared, replaced (never mutated) by setView. */
+  viewSet: ViewSet = EMPTY_VIEW_SET;
   /**
    * While non-null the session is catching up (IDENTIFY or RESUME in progress): the Dispatcher
    * appends every event here instead of delivering it, and the session drains it in order.
@@ -64,12 +65,11 @@ export class Session implements FilterState, Flushable {
   private windowStart: number;
   private windowCount = 0;
   /**
-   * Frames queued this turn: null while empty (most sessions, most of the time), a string for one
-   * frame (the common case under load: no array per session per event), an array for more.
+   * Frames queued this turn, two slots each: a frame string and 0, or an event's EventFrames and
+   * `s * 4 + variant`, numbered into bytes only when written (no string per session per event).
+   * null between turns: an idle session holds no buffer.
    */
-  private outbox: string | string[] | null = null;
-  private cachedViewHash: string | null = null;
-  private cachedGuildIds: string[] | null = null;
+  private outbox: OutboxSlot[] | null = null;
 
   constructor(
     readonly conn: Connection,
@@ -94,21 +94,13 @@ export class Session implements FilterState, Flushable {
 
   /** Queues a non-dispatch frame (written at the end of the turn, after dispatches queued before it). */
   send(frame: string): void {
-    const outbox = this.outbox;
-    if (outbox === null) {
-      this.outbox = frame;
-      this.flusher.mark(this);
-    } else if (typeof outbox === 'string') {
-      this.outbox = [outbox, frame];
-    } else {
-      outbox.push(frame);
-    }
+    this.enqueue(frame, 0);
   }
 
   /** Queues an event's frame with the next `s`. */
   dispatch(frames: EventFrames, variant: Variant): void {
     this.s++;
-    this.send(frames.frame(variant, this.s));
+    this.enqueue(frames, this.s * 4 + variant);
   }
 
   /** Queues a dispatch built here (READY, GUILD_CREATE, synthetic channel events) with the next `s`. */
@@ -126,32 +118,46 @@ export class Session implements FilterState, Flushable {
   }
 
   flush(): void {
-    const frames = this.outbox;
-    if (frames === null) return;
+    const outbox = this.outbox;
+    if (outbox === null) return;
     this.outbox = null;
-    if (typeof frames === 'string') this.conn.sendOne(frames);
-    else this.conn.send(frames);
+    this.conn.write(outbox, outbox.length);
   }
 
-  /** Replaces (or with null, drops) the session's view of a guild. */
+  private enqueue(item: string | EventFrames, code: number): void {
+    const outbox = this.outbox;
+    if (outbox === null) {
+      this.outbox = [item, code];
+      this.flusher.mark(this);
+    } else {
+      outbox.push(item, code);
+    }
+  }
+
+  /** Guild id → what the session's user can view there (the shared set's Map: do not mutate). */
+  get views(): ReadonlyMap<string, GuildView> {
+    return this.viewSet.views;
+  }
+
+  /**
+   * Replaces (or with null, drops) the session's view of a guild. Takes over the caller's
+   * reference to `view` (acquired from the interner).
+   */
   setView(guildId: string, view: GuildView | null, interner: ViewInterner): void {
-    const previous = this.views.get(guildId);
-    if (previous === view) {
+    const previous = this.viewSet.views.get(guildId);
+    if (previous === view || (previous === undefined && view === null)) {
       if (view) interner.release(view); // the caller acquired it again
       return;
     }
-    if (previous) interner.release(previous);
-    if (view) this.views.set(guildId, view);
-    else this.views.delete(guildId);
-    this.cachedViewHash = null;
-    this.cachedGuildIds = null;
+    const next = interner.acquireWith(this.viewSet, guildId, view);
+    if (view) interner.release(view); // the set holds its own reference
+    interner.releaseSet(this.viewSet);
+    this.viewSet = next;
   }
 
   releaseViews(interner: ViewInterner): void {
-    for (const view of this.views.values()) interner.release(view);
-    this.views.clear();
-    this.cachedViewHash = null;
-    this.cachedGuildIds = null;
+    interner.releaseSet(this.viewSet);
+    this.viewSet = EMPTY_VIEW_SET;
   }
 
   /** After op 9: back to a fresh, unidentified connection (the client may IDENTIFY again). */
@@ -174,14 +180,12 @@ export class Session implements FilterState, Flushable {
   }
 
   get viewHash(): string {
-    this.cachedViewHash ??= viewsHash(this.views);
-    return this.cachedViewHash;
+    return this.viewSet.hash;
   }
 
-  /** The session's guilds (shared by its positions until the views change; do not mutate). */
+  /** The session's guilds (shared with its view set and positions; do not mutate). */
   get guildIds(): string[] {
-    this.cachedGuildIds ??= [...this.views.keys()];
-    return this.cachedGuildIds;
+    return this.viewSet.guildIds;
   }
 
   position(g: number): Position {

@@ -12,5 +12,8 @@ export interface RealtimeServer {
 
 /** The real-time gateway (uWebSockets.js): Discord's v10 protocol, sessions, dispatch and resume. */
 export function createRealtimeServer(ctx: TextContext): RealtimeServer {
-  return new GatewayServer(ctx);
+  const server = new GatewayServer(ctx);
+  // VOICE_SERVER_UPDATE goes to one session, wherever the voice change was made.
+  ctx.voice.attachSessions((sessionId) => server.registry.get(sessionId));
+  return server;
 }

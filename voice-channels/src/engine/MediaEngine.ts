@@ -41,6 +41,8 @@ export interface MediaCounters {
   rtpForwarded: number;
   /** Gaps in incoming sequence numbers. */
   rtpLost: number;
+  /** RTP packets sent again in answer to a consumer's NACK. */
+  rtpRetransmitted: number;
 }
 
 /** A mediasoup-style error with a stable code, for the signalling layer to map onto its own errors. */
@@ -133,6 +135,12 @@ export interface Consumer extends Closable {
   readonly id: string;
   readonly producerId: string;
   readonly transportId: string;
+  /**
+   * The consumer's m-line in its transport's SDP, known once an offer containing it was created
+   * (null before). The m-line's msid stream id is the producer id. A closed consumer's m-line goes
+   * inactive and is reused by a later consumer on the same transport.
+   */
+  readonly mid: string | null;
   readonly paused: boolean;
   /** Paused consumers send nothing (the consuming participant is deafened). */
   pause(): void;

@@ -133,6 +133,7 @@ const resumeNow = async (core: GatewayCore, session: Session, d: unknown): Promi
       'session resumed',
     );
     core.goLive(session);
+    core.ctx.voice.sessionResumed(session.id, session.userId, session.guildIds);
   } catch (err) {
     core.logger.error({ err, conn: session.connId }, 'RESUME failed');
     if (!stale()) core.invalidate(session, 'resume failed');

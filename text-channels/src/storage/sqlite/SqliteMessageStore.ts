@@ -11,8 +11,10 @@ import {
   MESSAGE_COLUMNS,
   type MessageParams,
   type MessageRow,
+  type MessageTuple,
   toMessageParams,
   toMessageRecord,
+  tupleToMessageRecord,
 } from './messageRows.js';
 import { sqliteCall } from './sqliteErrors.js';
 
@@ -44,10 +46,10 @@ export class SqliteMessageStore implements MessageStore {
   readonly #creates: GroupCommit<MessageParams, MessageRow | undefined>;
   readonly #get: Statement<[bigint, bigint], MessageRow>;
   readonly #many: Statement<[bigint, string], MessageRow>;
-  readonly #newest: Statement<[bigint, number], MessageRow>;
-  readonly #before: Statement<[bigint, bigint, number], MessageRow>;
-  readonly #after: Statement<[bigint, bigint, number], MessageRow>;
-  readonly #atOrAfter: Statement<[bigint, bigint, number], MessageRow>;
+  readonly #newest: Statement<[bigint, number], MessageTuple>;
+  readonly #before: Statement<[bigint, bigint, number], MessageTuple>;
+  readonly #after: Statement<[bigint, bigint, number], MessageTuple>;
+  readonly #atOrAfter: Statement<[bigint, bigint, number], MessageTuple>;
   readonly #pinned: Statement<[bigint], MessageRow>;
   /** Keyed by which optional filters are present: content (FTS) and author. */
   readonly #search: Record<'text+author' | 'text' | 'author' | 'plain', SearchStatements>;
@@ -96,11 +98,14 @@ export class SqliteMessageStore implements MessageStore {
 
     this.#get = db.prepare(`${select} WHERE m.channel_id = ? AND m.id = ?`);
     this.#many = db.prepare(`${select} WHERE m.channel_id = ? AND m.id IN (SELECT value FROM json_each(?))`);
-    // Every page is one range scan of messages_channel (channel_id, id), LIMIT rows long.
-    this.#newest = db.prepare(`${select} WHERE m.channel_id = ? ORDER BY m.id DESC LIMIT ?`);
-    this.#before = db.prepare(`${select} WHERE m.channel_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`);
-    this.#after = db.prepare(`${select} WHERE m.channel_id = ? AND m.id > ? ORDER BY m.id ASC LIMIT ?`);
-    this.#atOrAfter = db.prepare(`${select} WHERE m.channel_id = ? AND m.id >= ? ORDER BY m.id ASC LIMIT ?`);
+    // Every page is one range scan of messages_channel (channel_id, id), LIMIT rows long, read as
+    // arrays (see MessageTuple).
+    const page = <P extends unknown[]>(where: string) =>
+      db.prepare<P, MessageTuple>(`${select} WHERE ${where}`).raw(true);
+    this.#newest = page('m.channel_id = ? ORDER BY m.id DESC LIMIT ?');
+    this.#before = page('m.channel_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?');
+    this.#after = page('m.channel_id = ? AND m.id > ? ORDER BY m.id ASC LIMIT ?');
+    this.#atOrAfter = page('m.channel_id = ? AND m.id >= ? ORDER BY m.id ASC LIMIT ?');
     this.#pinned = db.prepare(
       `${select} WHERE m.channel_id = ? AND m.pinned = 1 ORDER BY m.pinned_at DESC, m.id DESC`,
     );
@@ -213,7 +218,7 @@ export class SqliteMessageStore implements MessageStore {
     const channel = lookupKey(channelId);
     const limit = query.limit;
     if (channel === null || !(limit > 0)) return [];
-    const rows = sqliteCall((): MessageRow[] | null => {
+    const rows = sqliteCall((): MessageTuple[] | null => {
       // A cursor beyond every storable id (up to 2^64 is a valid Snowflake) is "newer than all".
       const olderThan = (key: bigint, n: number) =>
         key > MAX_KEY ? this.#newest.all(channel, n) : this.#before.all(channel, key, n);
@@ -235,7 +240,7 @@ export class SqliteMessageStore implements MessageStore {
       }
       return this.#newest.all(channel, limit);
     });
-    return rows === null ? [] : rows.map(toMessageRecord);
+    return rows === null ? [] : rows.map(tupleToMessageRecord);
   }
 
   async listPinned(channelId: string): Promise<MessageRecord[]> {

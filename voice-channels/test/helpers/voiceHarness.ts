@@ -1,0 +1,105 @@
+import { createLogger, type VoiceGrant, VoiceTokenIssuer } from '@driftway/common';
+import { freePort } from '@driftway/common/testing';
+import { buildVoice, type VoiceApp } from '../../src/app.js';
+import { parseVoiceConfig, type ResolvedVoiceConfig, resolveSecrets } from '../../src/config.js';
+import { type OpenedVoiceDeps, openVoiceDeps } from '../../src/openVoiceDeps.js';
+
+export const INTERNAL_SECRET = 'voice-test-internal-secret-0123456789abcdef';
+export const TURN_SECRET = 'voice-test-turn-secret-0123456789';
+export const GUILD_ID = '100000000000000001';
+export const CHANNEL_ID = '100000000000000002';
+
+interface TestLike {
+  teardown(fn: () => unknown): void;
+  testdir(): string;
+}
+
+export interface VoiceHarness {
+  app: VoiceApp;
+  config: ResolvedVoiceConfig;
+  deps: OpenedVoiceDeps;
+  port: number;
+  /** ws://127.0.0.1:port/voice */
+  wsUrl: string;
+  httpUrl: string;
+  instanceId: string;
+  /** A token from text-channels' issuer for this instance (override any grant field). */
+  token(grant: Partial<VoiceGrant> & { userId: string }, options?: { ttlSeconds?: number }): Promise<string>;
+  /** The full grant `token()` signs for these fields. */
+  grant(grant: Partial<VoiceGrant> & { userId: string }): VoiceGrant;
+  close(): Promise<void>;
+}
+
+export interface VoiceHarnessOptions {
+  env?: Record<string, string>;
+  redisUrl?: string;
+  /** TEXT_INTERNAL_URL: a test server standing in for text-channels, or a closed port. */
+  textUrl?: string;
+  /**
+   * DSP pool tuning: 'patient' never sheds frames for lateness, so a loaded test machine cannot
+   * decide what a quality test measures (set DSP_WORKERS in env to turn the pool on).
+   */
+  dsp?: 'default' | 'patient';
+}
+
+/** A real voice-channels instance (werift engine, real registry) on a free port, closed at teardown. */
+export async function startVoice(t: TestLike, options: VoiceHarnessOptions = {}): Promise<VoiceHarness> {
+  const port = await freePort();
+  const textUrl = options.textUrl ?? `http://127.0.0.1:${await freePort()}`;
+  const env: Record<string, string> = {
+    VOICE_HOST: '127.0.0.1',
+    VOICE_PORT: String(port),
+    VOICE_PUBLIC_URL: `ws://127.0.0.1:${port}/voice`,
+    VOICE_INTERNAL_URL: `http://127.0.0.1:${port}`,
+    INSTANCE_ID: `voice-test-${port}`,
+    INTERNAL_SECRET,
+    TEXT_INTERNAL_URL: textUrl,
+    DATA_DIR: t.testdir(),
+    DSP_WORKERS: '0',
+    LOG_LEVEL: process.env['VOICE_TEST_LOG_LEVEL'] ?? 'silent',
+    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...options.env,
+  };
+  const config = resolveSecrets(parseVoiceConfig(env));
+  const logger = createLogger({ name: 'voice-channels', level: config.logLevel });
+  const deps = await openVoiceDeps(
+    config,
+    logger,
+    options.dsp === 'patient' ? { maxQueueMs: 120_000, maxInFlight: 100_000, staleMs: 120_000 } : {},
+  );
+  const app = await buildVoice(config, deps);
+  await app.listen();
+  const issuer = new VoiceTokenIssuer(INTERNAL_SECRET);
+  const grant = (g: Partial<VoiceGrant> & { userId: string }): VoiceGrant => ({
+    guildId: GUILD_ID,
+    channelId: CHANNEL_ID,
+    instanceId: config.instanceId,
+    sessionId: `session-${g.userId}`,
+    ...g,
+  });
+  let closed: Promise<void> | null = null;
+  const close = () => {
+    closed ??= (async () => {
+      await app.close();
+      await deps.close();
+    })();
+    return closed;
+  };
+  t.teardown(close);
+  return {
+    app,
+    config,
+    deps,
+    port,
+    wsUrl: `ws://127.0.0.1:${port}/voice`,
+    httpUrl: `http://127.0.0.1:${port}`,
+    instanceId: config.instanceId,
+    grant,
+    token: (g, tokenOptions = {}) =>
+      (tokenOptions.ttlSeconds === undefined
+        ? issuer
+        : new VoiceTokenIssuer(INTERNAL_SECRET, tokenOptions.ttlSeconds)
+      ).issue(grant(g)),
+    close,
+  };
+}
