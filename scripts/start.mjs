@@ -32,11 +32,6 @@ const voicePort = process.env.VOICE_PORT ?? '3003';
 const voiceInternalUrl = `http://127.0.0.1:${voicePort}`;
 const publicVoiceUrl = `${publicUrl.replace(/^http/, 'ws')}/voice`;
 const voiceInstanceId = 'voice-local';
-const voiceEntry = 'voice-channels/dist/main.js';
-const withVoice = existsSync(join(root, voiceEntry));
-if (!withVoice) {
-  process.stderr.write(`voice-channels: ${voiceEntry} is missing after the build; voice channels are off\n`);
-}
 
 // Started in this order, each once the previous one is ready: text-channels fetches the gateway's
 // signing keys (JWKS) at start. The internal secret both sign with is generated once under DATA_DIR
@@ -57,7 +52,7 @@ const services = [
       TEXT_UPSTREAMS: `http://127.0.0.1:${textHttpPort}`,
       // text-channels' real-time gateway (uWebSockets.js) listens on a port of its own.
       TEXT_GATEWAY_UPSTREAMS: `http://127.0.0.1:${textWsPort}`,
-      VOICE_UPSTREAMS: withVoice ? voiceInternalUrl : '',
+      VOICE_UPSTREAMS: voiceInternalUrl,
     },
   },
   {
@@ -80,25 +75,21 @@ const services = [
       VOICE_INTERNAL_URL: voiceInternalUrl,
     },
   },
-  ...(withVoice
-    ? [
-        {
-          name: 'voice-channels',
-          entry: voiceEntry,
-          ready: `${voiceInternalUrl}/ready`,
-          env: {
-            VOICE_HOST: '127.0.0.1',
-            VOICE_PORT: voicePort,
-            VOICE_PUBLIC_URL: publicVoiceUrl,
-            VOICE_INTERNAL_URL: voiceInternalUrl,
-            INSTANCE_ID: voiceInstanceId,
-            TEXT_INTERNAL_URL: `http://127.0.0.1:${textHttpPort}`,
-          },
-          // Embedded means the static registry, whatever the shell exports.
-          unset: ['REDIS_URL'],
-        },
-      ]
-    : []),
+  {
+    name: 'voice-channels',
+    entry: 'voice-channels/dist/main.js',
+    ready: `${voiceInternalUrl}/ready`,
+    env: {
+      VOICE_HOST: '127.0.0.1',
+      VOICE_PORT: voicePort,
+      VOICE_PUBLIC_URL: publicVoiceUrl,
+      VOICE_INTERNAL_URL: voiceInternalUrl,
+      INSTANCE_ID: voiceInstanceId,
+      TEXT_INTERNAL_URL: `http://127.0.0.1:${textHttpPort}`,
+    },
+    // Embedded means the static registry, whatever the shell exports.
+    unset: ['REDIS_URL'],
+  },
 ];
 
 for (const service of services) {
@@ -140,9 +131,7 @@ for (const service of services) {
 }
 if (!stopping) {
   process.stdout.write(
-    `\nDriftway is running: ${publicUrl}\n  API: ${publicUrl}/api/v10  ·  real-time: ${publicGatewayUrl}${
-      withVoice ? `  ·  voice: ${publicVoiceUrl}` : ''
-    }  ·  health: ${publicUrl}/ready\n\n`,
+    `\nDriftway is running: ${publicUrl}\n  API: ${publicUrl}/api/v10  ·  real-time: ${publicGatewayUrl}  ·  voice: ${publicVoiceUrl}  ·  health: ${publicUrl}/ready\n\n`,
   );
 }
 

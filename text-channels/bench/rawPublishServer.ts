@@ -42,6 +42,8 @@ app.listen('127.0.0.1', 0, (socket) => {
 process.on('message', (message: { type: string }) => {
   if (message.type === 'rss') {
     void settledMemory().then((memory) => process.send?.({ type: 'rss', rss: memory.rss, memory }));
+  } else if (message.type === 'cpu') {
+    process.send?.({ type: 'cpu', usage: process.cpuUsage() });
   } else if (message.type === 'stop') process.exit(0);
 });
 process.on('disconnect', () => process.exit(0));

@@ -5,6 +5,8 @@ export interface FanoutResult {
   target: 'raw-uws' | 'text-channels';
   sessions: number;
   rssPerSessionBytes: number;
+  /** Live JS heap per idle session: steadier than RSS, which moves with malloc's arenas. */
+  heapPerSessionBytes: number;
   fixedRate: {
     messagesPerSecond: number;
     messages: number;
@@ -23,6 +25,8 @@ export interface FanoutResult {
     deliveries: number;
     deliveriesPerSecond: number;
     messagesPerSecond: number;
+    /** The server's CPU time (user + system) during the phase, per delivery. */
+    serverCpuUsPerDelivery: number | null;
     p50Ms: number | null;
     p99Ms: number | null;
   };
@@ -108,8 +112,8 @@ export function toMarkdown(r: BenchResults): string {
     '',
     '## Fan-out (one channel)',
     '',
-    '| sessions | server | fixed rate | p50 ms | p99 ms | max ms | sustained deliveries/s | msgs/s | p99 ms under load | RSS/session | lost |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| sessions | server | fixed rate | p50 ms | p99 ms | max ms | sustained deliveries/s | msgs/s | server CPU µs/delivery | p99 ms under load | RSS/session | JS heap/session | lost |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const f of r.fanout) {
     const lost =
@@ -118,7 +122,7 @@ export function toMarkdown(r: BenchResults): string {
       f.fixedRate.failedPosts +
       f.maxSustained.failedPosts;
     out.push(
-      `| ${f.sessions} | ${f.target} | ${f.fixedRate.messagesPerSecond} msgs/s | ${ms(f.fixedRate.p50Ms)} | ${ms(f.fixedRate.p99Ms)} | ${ms(f.fixedRate.maxMs)} | ${f.maxSustained.deliveriesPerSecond.toLocaleString('en')} | ${f.maxSustained.messagesPerSecond} | ${ms(f.maxSustained.p99Ms)} | ${(f.rssPerSessionBytes / 1024).toFixed(2)} KB | ${lost} |`,
+      `| ${f.sessions} | ${f.target} | ${f.fixedRate.messagesPerSecond} msgs/s | ${ms(f.fixedRate.p50Ms)} | ${ms(f.fixedRate.p99Ms)} | ${ms(f.fixedRate.maxMs)} | ${f.maxSustained.deliveriesPerSecond.toLocaleString('en')} | ${f.maxSustained.messagesPerSecond} | ${f.maxSustained.serverCpuUsPerDelivery ?? '–'} | ${ms(f.maxSustained.p99Ms)} | ${(f.rssPerSessionBytes / 1024).toFixed(2)} KB | ${((f.heapPerSessionBytes ?? 0) / 1024).toFixed(2)} KB | ${lost} |`,
     );
   }
   out.push(

@@ -14,11 +14,13 @@ import { type BenchResults, type FanoutResult, writeResults } from './report.js'
  * `npm run bench -w text-channels`: on loopback, in one run,
  *  1. fan-out to 1,000 and 10,000 sessions in one channel, text-channels (messages POSTed through
  *     REST, delivered to identified sessions) beside a bare uWebSockets.js publish server driven
- *     the same way: post-to-receipt latency at a fixed rate, and the most deliveries per second
- *     with 32 messages in flight;
+ *     the same way: post-to-receipt latency at a fixed rate (after an unmeasured warm-up), and
+ *     the most deliveries per second with 32 messages in flight, with the server's CPU time per
+ *     delivery (steadier than the rate on a shared machine);
  *  2. messages persisted per second through REST on SQLite, and the latency of a 100-message
  *     history page in a channel holding 1,000,000 messages;
- *  3. server RSS per idle identified session (and per idle raw uWS connection).
+ *  3. server RSS and live JS heap per idle identified session (and per idle raw uWS connection),
+ *     once memory has settled (settledMemory.ts).
  * Results go to bench/results/latest.{json,md}. Everything is bounded: an overall deadline kills
  * every child process and exits non-zero. Numbers are for comparison within one run.
  *
@@ -38,6 +40,7 @@ const ONLY = new Set((process.env['BENCH_ONLY'] ?? 'fanout,storage').split(','))
 const TARGETS = new Set((process.env['BENCH_TARGETS'] ?? 'raw,text').split(','));
 const TEXT_NODE_ARGS = (process.env['BENCH_TEXT_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 const WORKERS = 4;
+const WARM_UP_MS = 2_000;
 const IN_FLIGHT = 32;
 /** Fixed-rate phase: this many deliveries per second in total (100 msgs/s × 1,000; 10 × 10,000). */
 const FIXED_DELIVERIES_PER_S = 100_000;
@@ -57,7 +60,10 @@ interface Target {
   wsPath: string;
   /** Sends bench message `seq`; resolves with the HTTP status. */
   publish(seq: number): Promise<number>;
-  rss(): Promise<number>;
+  /** The server's settled memory (see settledMemory.ts). */
+  memory(): Promise<Pick<NodeJS.MemoryUsage, 'rss' | 'heapUsed'>>;
+  /** The server process's CPU time so far (user + system), in µs. */
+  cpu(): Promise<number>;
 }
 
 async function main(): Promise<void> {
@@ -133,7 +139,7 @@ async function fanout(target: Target, sessions: number, world: World): Promise<F
   log(`${target.name}: ${sessions} sessions`);
   const fleet = await ClientFleet.start(WORKERS);
   try {
-    const rssBefore = await target.rss();
+    const before = await target.memory();
     const connect = await fleet.connect({
       port: target.wsPort,
       path: target.wsPath,
@@ -143,21 +149,26 @@ async function fanout(target: Target, sessions: number, world: World): Promise<F
     });
     if (connect.open !== sessions)
       throw new Error(`${target.name}: ${connect.open}/${sessions} sessions open (${connect.firstError})`);
-    const rssAfter = await target.rss();
+    const after = await target.memory();
+    const perSession = (key: 'rss' | 'heapUsed') => Math.round((after[key] - before[key]) / sessions);
     log(
-      `  idle ${target.name} sessions: ${((rssAfter - rssBefore) / sessions / 1024).toFixed(2)} KB RSS each`,
+      `  idle ${target.name} sessions: ${(perSession('rss') / 1024).toFixed(2)} KB RSS, ${(perSession('heapUsed') / 1024).toFixed(2)} KB JS heap each`,
     );
 
     const rate = Math.max(1, Math.round(FIXED_DELIVERIES_PER_S / sessions));
+    // Warm-up, not measured: the idle-memory measurement just shrank the server's heap (its
+    // young generation to 1 MB), and the first second of traffic pays for growing it back.
+    await fixedRate(fleet, target, rate, WARM_UP_MS);
     log(`  fixed rate: ${rate} msgs/s for ${PHASE_MS} ms`);
-    const fixed = await fixedRate(fleet, target, rate);
+    const fixed = await fixedRate(fleet, target, rate, PHASE_MS);
     log(`  window: ${IN_FLIGHT} messages in flight for ${PHASE_MS} ms`);
     const window = await inFlightWindow(fleet, target);
     const stats = await fleet.stats();
     return {
       target: target.name,
       sessions,
-      rssPerSessionBytes: Math.round((rssAfter - rssBefore) / sessions),
+      rssPerSessionBytes: perSession('rss'),
+      heapPerSessionBytes: perSession('heapUsed'),
       fixedRate: fixed,
       maxSustained: window,
       closes: stats.closes,
@@ -171,9 +182,9 @@ async function fanout(target: Target, sessions: number, world: World): Promise<F
 let nextSeq = 1;
 
 /** Posts at a fixed rate without waiting for answers; latency from post to each receipt. */
-async function fixedRate(fleet: ClientFleet, target: Target, perSecond: number) {
+async function fixedRate(fleet: ClientFleet, target: Target, perSecond: number, durationMs: number) {
   fleet.reset();
-  const count = Math.max(1, Math.round((perSecond * PHASE_MS) / 1000));
+  const count = Math.max(1, Math.round((perSecond * durationMs) / 1000));
   const interval = 1000 / perSecond;
   const start = performance.now();
   const seqs: number[] = [];
@@ -204,6 +215,7 @@ async function fixedRate(fleet: ClientFleet, target: Target, perSecond: number) 
 /** Keeps IN_FLIGHT messages between post and their last receipt, as fast as that allows. */
 async function inFlightWindow(fleet: ClientFleet, target: Target) {
   fleet.reset();
+  const cpuBefore = await target.cpu();
   const start = performance.now();
   const end = start + PHASE_MS;
   let messages = 0;
@@ -223,6 +235,7 @@ async function inFlightWindow(fleet: ClientFleet, target: Target) {
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
   const elapsedS = (performance.now() - start) / 1000;
+  const cpuUs = (await target.cpu()) - cpuBefore;
   const stats = await fleet.stats();
   return {
     inFlight: IN_FLIGHT,
@@ -232,6 +245,8 @@ async function inFlightWindow(fleet: ClientFleet, target: Target) {
     deliveries: stats.received,
     deliveriesPerSecond: Math.round(stats.received / elapsedS),
     messagesPerSecond: Math.round(messages / elapsedS),
+    // Less sensitive to other load on the machine than deliveries per second.
+    serverCpuUsPerDelivery: stats.received > 0 ? Math.round((cpuUs / stats.received) * 100) / 100 : null,
     p50Ms: stats.histogram.percentileMs(0.5),
     p99Ms: stats.histogram.percentileMs(0.99),
   };
@@ -330,7 +345,8 @@ async function startText(world: World) {
     wsPort: ports.wsPort,
     wsPath: '/gateway?v=10&encoding=json',
     publish: (seq) => post(httpUrl, path, world.ownerHeaders('POST', path), { content: stamp(seq) }),
-    rss: () => rssOf(child),
+    memory: () => memoryOf(child),
+    cpu: () => cpuOf(child),
   };
   return { child, httpUrl, target };
 }
@@ -349,7 +365,8 @@ async function startRaw() {
     wsPath: '/',
     // The same bytes a session gets for a MESSAGE_CREATE (measured shape), so both sides move as much.
     publish: (seq) => post(url, '/publish', {}, rawFrame(stamp(seq))),
-    rss: () => rssOf(child),
+    memory: () => memoryOf(child),
+    cpu: () => cpuOf(child),
   };
   return { child, target };
 }
@@ -462,19 +479,22 @@ async function stopChild(child: ChildProcess): Promise<void> {
   }
 }
 
-async function rssOf(child: ChildProcess): Promise<number> {
+async function memoryOf(child: ChildProcess): Promise<Pick<NodeJS.MemoryUsage, 'rss' | 'heapUsed'>> {
   // Settle first: sockets that just opened still have handshake buffers and garbage around.
   await sleep(1000);
   child.send({ type: 'rss' });
-  const answer = await nextMessage<{ rss: number; memory?: NodeJS.MemoryUsage }>(child, 'rss', 30_000);
-  if (answer.memory) {
-    const mb = (n: number) => (n / 2 ** 20).toFixed(1);
-    const m = answer.memory;
-    log(
-      `  memory: rss ${mb(m.rss)} MB, heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB, external ${mb(m.external)} MB`,
-    );
-  }
-  return answer.rss;
+  const { memory: m } = await nextMessage<{ memory: NodeJS.MemoryUsage }>(child, 'rss', 30_000);
+  const mb = (n: number) => (n / 2 ** 20).toFixed(1);
+  log(
+    `  memory: rss ${mb(m.rss)} MB, heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB, external ${mb(m.external)} MB`,
+  );
+  return m;
+}
+
+async function cpuOf(child: ChildProcess): Promise<number> {
+  child.send({ type: 'cpu' });
+  const { usage } = await nextMessage<{ usage: NodeJS.CpuUsage }>(child, 'cpu', 10_000);
+  return usage.user + usage.system;
 }
 
 function nextMessage<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {

@@ -25,6 +25,8 @@ process.on('message', (message: { type: string }) => {
     void settledMemory().then((memory) =>
       process.send?.({ type: 'rss', rss: memory.rss, memory, sessions: app.realtime.sessionCount() }),
     );
+  } else if (message.type === 'cpu') {
+    process.send?.({ type: 'cpu', usage: process.cpuUsage() });
   } else if (message.type === 'stop') {
     void (async () => {
       await app.close();
