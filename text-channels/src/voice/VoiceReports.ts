@@ -9,8 +9,14 @@ import type { VoiceStateKeeper } from './VoiceStateKeeper.js';
 export class VoiceReports {
   constructor(private readonly keeper: VoiceStateKeeper) {}
 
-  /** The participant left or lost its voice connection. True when this removed the state. */
+  /**
+   * The participant left or lost its voice connection. True when this removed the state.
+   * A leave because the instance is draining keeps the state: the client rejoins (op 4 moves the
+   * state to another instance, no flicker on anyone's screen), or the state expires with the
+   * instance when it leaves the registry.
+   */
   left(report: VoiceLeft): Promise<boolean> {
+    if (report.reason === 'drained') return Promise.resolve(false);
     const { store } = this.keeper.deps;
     return this.keeper.exclusive(report.guild_id, report.user_id, async () => {
       const current = await store.get(report.guild_id, report.user_id);

@@ -221,6 +221,31 @@ t.test('internal routes refuse calls that are not signed service calls', async (
   t.equal(malformed.body.code, 50035);
 });
 
+t.test('a leave because the voice instance drains keeps the state for the rejoin', async (t) => {
+  const { bob, guild, a, sessionId } = await setUp();
+  const from = a.client.received.length;
+  const report = {
+    guild_id: guild.id,
+    channel_id: guild.voice,
+    user_id: bob.id,
+    session_id: sessionId,
+    instance_id: 'voice-mod',
+    reason: 'drained',
+  };
+  t.same((await internal(VOICE_LEFT_PATH, report)).body, { removed: false });
+  t.equal((await store.get(guild.id, bob.id))?.channelId, guild.voice, 'still in voice');
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(
+    a.client.received
+      .slice(from)
+      .filter((p) => p.t === 'VOICE_STATE_UPDATE' && p.d.user_id === bob.id && p.d.channel_id === null)
+      .length,
+    0,
+    'nobody sees bob leave',
+  );
+  t.same((await internal(VOICE_LEFT_PATH, { ...report, reason: 'connection_lost' })).body, { removed: true });
+});
+
 t.test(
   'voice reports a leave: the state ends and the guild hears it; a stale report changes nothing',
   async (t) => {
