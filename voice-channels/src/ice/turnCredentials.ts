@@ -4,6 +4,8 @@ import type { IceServer } from '../engine/MediaEngine.js';
 export interface TurnCredentials {
   username: string;
   credential: string;
+  /** Unix seconds, as written into the username. */
+  expiresAt: number;
 }
 
 /**
@@ -16,9 +18,10 @@ export function turnCredentials(
   ttlSeconds: number,
   nowMs: number = Date.now(),
 ): TurnCredentials {
-  const username = `${Math.floor(nowMs / 1000) + ttlSeconds}:${userId}`;
+  const expiresAt = Math.floor(nowMs / 1000) + ttlSeconds;
+  const username = `${expiresAt}:${userId}`;
   const credential = createHmac('sha1', secret).update(username).digest('base64');
-  return { username, credential };
+  return { username, credential, expiresAt };
 }
 
 export interface IceServerSettings {

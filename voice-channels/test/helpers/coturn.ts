@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,21 +7,10 @@ import { join } from 'node:path';
 import { freePort } from '@driftway/common/testing';
 import type { IceServer } from '../../src/engine/MediaEngine.js';
 
-/**
- * TURN REST API credentials for coturn's `use-auth-secret` (draft-uberti-behave-turn-rest):
- * username `${expiryUnixSeconds}:${userId}`, credential base64(HMAC-SHA1(secret, username)).
- */
-export function turnCredentials(
-  secret: string,
-  userId: string,
-  ttlSeconds: number,
-  nowMs = Date.now(),
-): { username: string; credential: string; expiresAt: number } {
-  const expiresAt = Math.floor(nowMs / 1000) + ttlSeconds;
-  const username = `${expiresAt}:${userId}`;
-  const credential = createHmac('sha1', secret).update(username).digest('base64');
-  return { username, credential, expiresAt };
-}
+// The service's own credential function: the relay tests check coturn accepts what READY hands out.
+import { turnCredentials } from '../../src/ice/turnCredentials.js';
+
+export { turnCredentials };
 
 /**
  * A real coturn on 127.0.0.1 for tests: UDP/TCP on a free port, no TLS/DTLS, relaying on loopback
