@@ -86,12 +86,11 @@ function fromCompose(t: Test): Definition {
   return {
     argv: [...coturn.entrypoint, ...coturn.command].map(composeUnescape),
     env: { TURN_SECRET: coturn.environment.TURN_SECRET ?? '' },
-    allowed: [
-      voice.networks.media?.ipv4_address ?? 'voice-channels-1 has no fixed media address',
-      VOICE_ANNOUNCED_IP,
-    ],
-    // nginx on `edge`, a container on Docker's default bridge, the host's other private ranges.
-    denied: ['172.30.0.10', '172.17.0.2', '10.0.0.1', ...ALWAYS_DENIED],
+    // The address voice-channels-1 announces for relayed media: its own on `media`.
+    allowed: [voice.networks.media?.ipv4_address ?? 'voice-channels-1 has no fixed media address'],
+    // The host's public address (relaying there would hairpin into its published ports), nginx on
+    // `edge`, a container on Docker's default bridge, the host's other private ranges.
+    denied: [VOICE_ANNOUNCED_IP, '172.30.0.10', '172.17.0.2', '10.0.0.1', ...ALWAYS_DENIED],
     credentials: voiceCredentials({
       stunUrls: voiceConfig.stunUrls,
       turn: { ...voiceConfig.turn, secret: '' },

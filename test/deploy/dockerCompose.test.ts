@@ -378,7 +378,13 @@ t.test(
       t.equal(env.INTERNAL_SECRET, secrets.INTERNAL_SECRET, 'the secret the voice tokens are keyed from');
       t.equal(env.REDIS_URL, gatewayEnv.REDIS_URL, 'the registry lives in the shared Redis');
       t.equal(voice.turn?.secret, secrets.TURN_SECRET, 'signs TURN credentials with TURN_SECRET');
-      t.equal(voice.rtc.announcedIp, required.VOICE_ANNOUNCED_IP);
+      const mediaAddress = service.networks?.media?.ipv4_address;
+      t.ok(mediaAddress, `${name} has a fixed address on media`);
+      t.same(
+        voice.rtc.announcedIps,
+        [required.VOICE_ANNOUNCED_IP, mediaAddress],
+        'ICE host candidates: the public address first (direct clients), then its media address (coturn)',
+      );
       t.same(Object.keys(service.networks ?? {}).sort(), ['backend', 'media']);
       t.ok(
         [service.healthcheck?.test ?? []].flat().some((arg) => arg.includes(`:${voice.port}/health'`)),
@@ -457,10 +463,22 @@ t.test(
     ]);
     const subnet = config.networks.media?.ipam?.config?.[0]?.subnet ?? '';
     t.same(
-      option('allowed-peer-ip').sort(),
-      [coturnRange(subnet), required.VOICE_ANNOUNCED_IP].sort(),
-      'only the voice instances: their network and their announced address',
+      option('allowed-peer-ip'),
+      [coturnRange(subnet)],
+      'only the voice instances’ network: not the public address (no hairpin through the host)',
     );
+    // coturnRange() checked it is a /24: its first three octets.
+    const mediaPrefix = `${(subnet.split('/')[0] ?? '').split('.').slice(0, 3).join('.')}.`;
+    const inMedia = (ip: string) => ip.startsWith(mediaPrefix);
+    for (const name of VOICE_CHANNELS) {
+      const service = config.services[name] as Service;
+      const announced = parseVoiceConfig(service.environment ?? {}).rtc.announcedIps;
+      t.same(
+        announced.filter(inMedia),
+        [service.networks?.media?.ipv4_address],
+        `${name} announces the one address coturn may relay to: its own on media`,
+      );
+    }
     t.same(Object.keys(coturn.networks ?? {}), ['media'], 'coturn sits beside the voice instances only');
 
     const listening = Number(option('listening-port')[0]);

@@ -538,7 +538,7 @@ t.test(
       const internal = new URL(config.internalUrl);
       t.equal(internal.hostname, pod.ip, 'text-channels calls the pod itself, draining or not');
       t.equal(Number(internal.port), config.port);
-      t.equal(config.rtc.announcedIp, pod.ip, 'ICE candidates carry the pod address (coturn reaches it)');
+      t.same(config.rtc.announcedIps, [pod.ip], 'ICE candidates carry the pod address (coturn reaches it)');
       t.equal(config.mode, 'production');
       t.equal(config.host, '0.0.0.0');
       t.equal(config.redisUrl, 'redis://:REPLACE_ME@redis:6379', 'the Redis registry, password expanded');

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { DEFAULT_RNNOISE_MODEL, RNNOISE_MODELS, type RnnoiseModel } from '../src/dsp/rnnoiseWasm.js';
 import { encodeOpus, FRAME_SAMPLES, noisySpeech } from '../test/helpers/audioFixtures.js';
 import { classifyFrames } from '../test/helpers/audioQuality.js';
 import { type PoolRamp, rampSpeakers } from './dspPool.js';
@@ -29,13 +30,15 @@ export async function runDspBench(log: (line: string) => void = () => {}): Promi
 
   log('dsp: stage costs');
   const stages = measureStages(packets, speechPackets);
-  const ramps: { label: string; ramp: PoolRamp }[] = [];
-  for (const [label, input] of [
-    ['speech with pauses', packets],
-    ['continuous speech', speechPackets],
+  const ramps: { label: string; model: RnnoiseModel; ramp: PoolRamp }[] = [];
+  for (const [label, input, model] of [
+    ['speech with pauses', packets, DEFAULT_RNNOISE_MODEL],
+    ['continuous speech', speechPackets, DEFAULT_RNNOISE_MODEL],
+    ['continuous speech', speechPackets, 'rnnoise-0.2'],
   ] as const) {
-    log(`dsp: pool ramp, ${label}`);
+    log(`dsp: pool ramp, ${label}, ${model}`);
     const ramp = await rampSpeakers({
+      model,
       packets: input,
       workers: WORKERS,
       start: 4,
@@ -45,7 +48,7 @@ export async function runDspBench(log: (line: string) => void = () => {}): Promi
       budgetMs: BUDGET_MS,
       maxDroppedShare: MAX_DROPPED_SHARE,
     });
-    ramps.push({ label, ramp });
+    ramps.push({ label, model, ramp });
   }
   return report(stages, ramps, (speechPackets.length * FRAME_SAMPLES) / 48_000);
 }
@@ -54,10 +57,12 @@ const ms = (n: number) => n.toFixed(1);
 
 function report(
   stages: StageCosts,
-  ramps: { label: string; ramp: PoolRamp }[],
+  ramps: { label: string; model: RnnoiseModel; ramp: PoolRamp }[],
   speechSeconds: number,
 ): string {
   const { before, after } = stages;
+  const cols = (f: (c: StageCosts['after'][RnnoiseModel]) => string) =>
+    RNNOISE_MODELS.map((m) => f(after[m])).join(' | ');
   const lines = [
     '## Noise suppression (DSP)',
     '',
@@ -69,16 +74,33 @@ function report(
       speechSeconds,
     )} s of it speech)`,
     '',
-    '| stage | before: opusscript wrapper, default complexity | after: DenoiseChain |',
-    '| --- | ---: | ---: |',
-    `| Opus decode | ${ms(before.decode)} | ${ms(after.decode)} |`,
-    `| RNNoise (2 × 480 samples per packet) | ${ms(before.rnnoise)} | ${ms(after.rnnoise)} |`,
-    `| Opus encode | ${ms(before.encode)} | ${ms(after.encode)} (complexity 2) |`,
-    `| whole chain, every frame | ${ms(before.total)} | ${ms(after.chain)} |`,
-    `| whole chain, RNNoise skipped in pauses (${(stages.gatedShare * 100).toFixed(0)}% of frames) | | ${ms(
-      after.chainGated,
+    `| stage | before: opusscript wrapper, default complexity, RNNoise 0.2 | ${RNNOISE_MODELS.map(
+      (m) => `DenoiseChain, ${m}`,
+    ).join(' | ')} |`,
+    `| --- | ---: | ${RNNOISE_MODELS.map(() => '---:').join(' | ')} |`,
+    `| Opus decode | ${ms(before.decode)} | ${cols((c) => ms(c.decode))} |`,
+    `| RNNoise (2 × 480 samples per packet) | ${ms(before.rnnoise)} | ${cols((c) => ms(c.rnnoise))} |`,
+    `| Opus encode | ${ms(before.encode)} | ${cols((c) => `${ms(c.encode)} (complexity 2)`)} |`,
+    `| whole chain, every frame, no gate | ${ms(before.total)} | ${cols((c) => ms(c.chain))} |`,
+    `| whole chain, gated (RNNoise skipped in pauses) | | ${cols(
+      (c) => `${ms(c.chainGated)} (${(c.gatedShare * 100).toFixed(0)}% of frames skipped)`,
     )} |`,
-    `| whole chain, continuous speech | | ${ms(after.speechOnly)} |`,
+    `| whole chain, continuous speech | | ${cols((c) => ms(c.speechOnly))} |`,
+    '',
+    'Suppression through the whole chain (Opus in, Opus out): noise drop in the non-speech segments with',
+    'the voice gate (without it), and band-envelope correlation of the speech with the clean speech:',
+    '',
+    `| noise | ${RNNOISE_MODELS.map((m) => `${m}: drop (ungated) | correlation`).join(' | ')} |`,
+    `| --- | ${RNNOISE_MODELS.map(() => '---: | ---:').join(' | ')} |`,
+    ...(after[DEFAULT_RNNOISE_MODEL].quality.map(
+      (q, i) =>
+        `| ${q.noise} | ${RNNOISE_MODELS.map((m) => {
+          const r = after[m].quality[i];
+          return r
+            ? `${ms(r.noiseDropDb)} dB (${ms(r.ungatedDropDb)} dB) | ${r.speechCorrelation.toFixed(3)}`
+            : '| |';
+        }).join(' | ')} |`,
+    ) ?? []),
     '',
     'Encoder complexity: cost and band-envelope correlation of clean speech after one encode at 32 kbit/s',
     '(the lowest complexity on the plateau is the default):',
@@ -88,9 +110,9 @@ function report(
     ...stages.complexity.map((c) => `| ${c.complexity} | ${ms(c.encodeMs)} | ${c.correlation.toFixed(4)} |`),
     '',
   ];
-  for (const { label, ramp } of ramps) {
+  for (const { label, model, ramp } of ramps) {
     lines.push(
-      `### Speakers through the DenoiserPool (${ramp.workers} worker${ramp.workers === 1 ? '' : 's'}), ${label}`,
+      `### Speakers through the DenoiserPool (${ramp.workers} worker${ramp.workers === 1 ? '' : 's'}), ${label}, ${model}`,
       '',
       `Each speaker sends 50 packets/s; speakers grow by 4 until p99 > ${BUDGET_MS} ms or > ${
         MAX_DROPPED_SHARE * 100

@@ -1,5 +1,6 @@
 import type { AudioProcessor } from '../src/dsp/AudioProcessor.js';
 import { DenoiserPool } from '../src/dsp/DenoiserPool.js';
+import type { RnnoiseModel } from '../src/dsp/rnnoiseWasm.js';
 
 /**
  * Denoised speakers through the worker pool: N speakers each send one Opus packet every 20 ms,
@@ -27,6 +28,7 @@ export interface PoolRamp {
 
 export interface RampOptions {
   packets: Buffer[];
+  model: RnnoiseModel;
   workers?: number;
   start: number;
   step: number;
@@ -39,7 +41,10 @@ export interface RampOptions {
 const WARMUP_MS = 500;
 
 export async function rampSpeakers(options: RampOptions): Promise<PoolRamp> {
-  const pool = new DenoiserPool(options.workers === undefined ? {} : { size: options.workers });
+  const pool = new DenoiserPool({
+    model: options.model,
+    ...(options.workers === undefined ? {} : { size: options.workers }),
+  });
   try {
     await pool.ready;
     const steps: PoolStep[] = [];

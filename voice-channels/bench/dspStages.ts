@@ -1,8 +1,15 @@
 import OpusScript from 'opusscript';
 import { DEFAULT_COMPLEXITY, DenoiseChain, Outcome } from '../src/dsp/DenoiseChain.js';
 import { OPUS_APPLICATION_VOIP, OpusCtl, opusWasm } from '../src/dsp/opusWasm.js';
-import { RNNOISE_FRAME, rnnoiseWasm } from '../src/dsp/rnnoiseWasm.js';
-import { cleanSpeech, decodeOpus, FRAME_SAMPLES, frames } from '../test/helpers/audioFixtures.js';
+import { RNNOISE_FRAME, RNNOISE_MODELS, type RnnoiseModel, rnnoiseWasm } from '../src/dsp/rnnoiseWasm.js';
+import {
+  cleanSpeech,
+  decodeOpus,
+  encodeOpus,
+  FRAME_SAMPLES,
+  frames,
+  noisySpeech,
+} from '../test/helpers/audioFixtures.js';
 import { measureSuppression } from '../test/helpers/audioQuality.js';
 
 /**
@@ -11,17 +18,24 @@ import { measureSuppression } from '../test/helpers/audioQuality.js';
  */
 export interface StageCosts {
   audioSeconds: number;
+  /** The opusscript wrapper, a fresh array per RNNoise frame, default complexity, RNNoise 0.2. */
   before: { decode: number; rnnoise: number; encode: number; total: number };
-  after: {
-    decode: number;
-    rnnoise: number;
-    encode: number;
-    chain: number;
-    chainGated: number;
-    speechOnly: number;
-  };
+  after: Record<RnnoiseModel, ChainCosts>;
   complexity: { complexity: number; encodeMs: number; correlation: number }[];
+}
+
+export interface ChainCosts {
+  decode: number;
+  rnnoise: number;
+  encode: number;
+  /** Every frame through RNNoise, no gate. */
+  chain: number;
+  chainGated: number;
+  speechOnly: number;
+  /** Share of the fixture's packets the gate skipped RNNoise for. */
   gatedShare: number;
+  /** Suppression through the whole chain (Opus in and out), per noise. */
+  quality: { noise: string; noiseDropDb: number; speechCorrelation: number; ungatedDropDb: number }[];
 }
 
 const REPEATS = 3;
@@ -51,9 +65,9 @@ export function measureStages(packets: Buffer[], speechPackets: Buffer[]): Stage
   // encoder complexity (the chain the spec measured at ~95 ms/s).
   const wrapper = new OpusScript(48_000, 1, OpusScript.Application.VOIP);
   const pcm: Buffer[] = packets.map((p) => wrapper.decode(p));
-  const rn = rnnoiseWasm();
-  const naiveState = rn._rnnoise_create(0);
-  const naivePtr = rn._malloc(RNNOISE_FRAME * 4);
+  const rn = rnnoiseWasm('rnnoise-0.2');
+  const naiveState = rn.create();
+  const naivePtr = rn.malloc(RNNOISE_FRAME * 4);
   const beforeDecode = measure(audioSeconds, () => {
     for (const p of packets) wrapper.decode(p);
   });
@@ -62,9 +76,9 @@ export function measureStages(packets: Buffer[], speechPackets: Buffer[]): Stage
       const samples = new Int16Array(frame.buffer, frame.byteOffset, frame.length / 2);
       for (let o = 0; o < samples.length; o += RNNOISE_FRAME) {
         const floats = Float32Array.from(samples.subarray(o, o + RNNOISE_FRAME));
-        rn.HEAPF32.set(floats, naivePtr >> 2);
-        rn._rnnoise_process_frame(naiveState, naivePtr, naivePtr);
-        Int16Array.from(rn.HEAPF32.subarray(naivePtr >> 2, (naivePtr >> 2) + RNNOISE_FRAME));
+        rn.heapF32().set(floats, naivePtr >> 2);
+        rn.processFrame(naiveState, naivePtr, naivePtr);
+        Int16Array.from(rn.heapF32().subarray(naivePtr >> 2, (naivePtr >> 2) + RNNOISE_FRAME));
       }
     }
   });
@@ -72,8 +86,8 @@ export function measureStages(packets: Buffer[], speechPackets: Buffer[]): Stage
     for (const frame of pcm) wrapper.encode(frame, FRAME_SAMPLES);
   });
   wrapper.delete();
-  rn._rnnoise_destroy(naiveState);
-  rn._free(naivePtr);
+  rn.destroy(naiveState);
+  rn.free(naivePtr);
 
   // After: the stages as DenoiseChain runs them, on the wasm heaps directly.
   const opus = opusWasm();
@@ -92,23 +106,27 @@ export function measureStages(packets: Buffer[], speechPackets: Buffer[]): Stage
       handler._decode(packetPtr, p.length, pcmPtr);
     }
   });
-  const state = rn._rnnoise_create(0);
-  const floatPtr = rn._malloc(FRAME_SAMPLES * 4);
-  const afterRnnoise = measure(audioSeconds, () => {
-    for (const words of decoded) {
-      const floats = rn.HEAPF32;
-      const base = floatPtr >> 2;
-      for (let i = 0; i < words.length; i++) {
-        const w = words[i] ?? 0;
-        floats[base + i] = (((w & 0xff) | ((w >>> 8) & 0xff00)) << 16) >> 16;
+  const rnnoiseCost = (model: RnnoiseModel) => {
+    const m = rnnoiseWasm(model);
+    const state = m.create();
+    const floatPtr = m.malloc(FRAME_SAMPLES * 4);
+    const cost = measure(audioSeconds, () => {
+      for (const words of decoded) {
+        const floats = m.heapF32();
+        const base = floatPtr >> 2;
+        for (let i = 0; i < words.length; i++) {
+          const w = words[i] ?? 0;
+          floats[base + i] = (((w & 0xff) | ((w >>> 8) & 0xff00)) << 16) >> 16;
+        }
+        for (let o = 0; o < words.length; o += RNNOISE_FRAME) {
+          m.processFrame(state, floatPtr + o * 4, floatPtr + o * 4);
+        }
       }
-      for (let o = 0; o < words.length; o += RNNOISE_FRAME) {
-        rn._rnnoise_process_frame(state, floatPtr + o * 4, floatPtr + o * 4);
-      }
-    }
-  });
-  rn._rnnoise_destroy(state);
-  rn._free(floatPtr);
+    });
+    m.destroy(state);
+    m.free(floatPtr);
+    return cost;
+  };
   const encodeAt = (complexity: number) => {
     handler._encoder_ctl(OpusCtl.SET_COMPLEXITY, complexity);
     handler._encoder_ctl(OpusCtl.SET_BITRATE, 32_000);
@@ -131,9 +149,9 @@ export function measureStages(packets: Buffer[], speechPackets: Buffer[]): Stage
   opus._free(pcmPtr);
   opus._free(outPtr);
 
-  const chainCost = (input: Buffer[], noiseGate: boolean) => {
+  const chainCost = (model: RnnoiseModel, input: Buffer[], noiseGate: boolean) => {
     let seq = 0;
-    const chain = new DenoiseChain({ noiseGate });
+    const chain = new DenoiseChain({ model, noiseGate });
     const seconds = (input.length * FRAME_SAMPLES) / 48_000;
     const ms = measure(seconds, () => {
       for (const p of input) chain.process(p, seq++ & 0xffff);
@@ -141,12 +159,31 @@ export function measureStages(packets: Buffer[], speechPackets: Buffer[]): Stage
     chain.close();
     return ms;
   };
-  let gated = 0;
-  const gateProbe = new DenoiseChain();
-  packets.forEach((p, i) => {
-    if (gateProbe.process(p, i) === Outcome.Gated) gated++;
-  });
-  gateProbe.close();
+  const gatedShare = (model: RnnoiseModel) => {
+    let gated = 0;
+    const probe = new DenoiseChain({ model });
+    packets.forEach((p, i) => {
+      if (probe.process(p, i) === Outcome.Gated) gated++;
+    });
+    probe.close();
+    return gated / packets.length;
+  };
+  const encode = complexity.find((c) => c.complexity === DEFAULT_COMPLEXITY)?.encodeMs ?? Number.NaN;
+  const after = Object.fromEntries(
+    RNNOISE_MODELS.map((model) => [
+      model,
+      {
+        decode: afterDecode,
+        rnnoise: rnnoiseCost(model),
+        encode,
+        chain: chainCost(model, packets, false),
+        chainGated: chainCost(model, packets, true),
+        speechOnly: chainCost(model, speechPackets, true),
+        gatedShare: gatedShare(model),
+        quality: chainQuality(model),
+      },
+    ]),
+  ) as Record<RnnoiseModel, ChainCosts>;
 
   return {
     audioSeconds,
@@ -156,17 +193,39 @@ export function measureStages(packets: Buffer[], speechPackets: Buffer[]): Stage
       encode: beforeEncode,
       total: beforeDecode + beforeRnnoise + beforeEncode,
     },
-    after: {
-      decode: afterDecode,
-      rnnoise: afterRnnoise,
-      encode: complexity.find((c) => c.complexity === DEFAULT_COMPLEXITY)?.encodeMs ?? Number.NaN,
-      chain: chainCost(packets, false),
-      chainGated: chainCost(packets, true),
-      speechOnly: chainCost(speechPackets, true),
-    },
+    after,
     complexity,
-    gatedShare: gated / packets.length,
   };
+}
+
+/** The fixtures the tests use (pink −25 dB, white −20 dB) and a louder white noise (−15 dB). */
+const QUALITY_NOISES = [
+  ['pink', -25],
+  ['white', -20],
+  ['white', -15],
+] as const;
+
+function chainQuality(model: RnnoiseModel): ChainCosts['quality'] {
+  return QUALITY_NOISES.map(([noise, gain]) => {
+    const { clean, noisy } = noisySpeech({ noise, noiseGainDb: gain });
+    const input = encodeOpus(noisy);
+    const run = (noiseGate: boolean) => {
+      const chain = new DenoiseChain({ model, noiseGate });
+      const out = input.map((p, i) => {
+        const outcome = chain.process(p, i);
+        return outcome === Outcome.Denoised || outcome === Outcome.Gated ? Buffer.from(chain.output()) : p;
+      });
+      chain.close();
+      return measureSuppression(clean, noisy, decodeOpus(out));
+    };
+    const gated = run(true);
+    return {
+      noise: `${noise} ${gain} dB`,
+      noiseDropDb: gated.noiseDropDb,
+      speechCorrelation: gated.speechCorrelation,
+      ungatedDropDb: run(false).noiseDropDb,
+    };
+  });
 }
 
 /** Band-envelope correlation of clean speech after one pass through the encoder at `complexity`. */

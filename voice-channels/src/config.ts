@@ -1,6 +1,8 @@
+import { isIPv4 } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig, loadOrCreateSecret, splitList } from '@driftway/common';
 import { type Static, Type } from '@sinclair/typebox';
+import type { RnnoiseModel } from './dsp/rnnoiseWasm.js';
 
 const Bool = (fallback: boolean) => Type.Boolean({ default: fallback });
 
@@ -20,7 +22,11 @@ export const VoiceEnv = Type.Object({
   /** Set: instances register in Redis. Unset: embedded, one static instance. */
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   TEXT_INTERNAL_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3001' }),
-  /** The address put in ICE candidates when the host's own address is not reachable (NAT, containers). */
+  /**
+   * Comma-separated IPv4 addresses put in the ICE candidates when the host's own address is not
+   * reachable (NAT, containers), the primary (public) one first; each is a host candidate on the
+   * same port, e.g. the public address and the one coturn reaches on a container network.
+   */
   VOICE_ANNOUNCED_IP: Type.Optional(Type.String({ minLength: 1 })),
   VOICE_RTC_MIN_PORT: Type.Optional(Type.Integer({ minimum: 1024, maximum: 65535 })),
   VOICE_RTC_MAX_PORT: Type.Optional(Type.Integer({ minimum: 1024, maximum: 65535 })),
@@ -32,6 +38,13 @@ export const VoiceEnv = Type.Object({
   TURN_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   TURN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 7 * 24 * 3600, default: 86_400 }),
   NOISE_SUPPRESSION_DEFAULT: Bool(true),
+  /**
+   * The RNNoise model: `rnnoise-0.1` (the 2017 model, SIMD build; about a third of the CPU) or
+   * `rnnoise-0.2` (the 2024 model: removes more noise on its own, one more 10 ms of delay).
+   */
+  NOISE_SUPPRESSION_MODEL: Type.Union([Type.Literal('rnnoise-0.1'), Type.Literal('rnnoise-0.2')], {
+    default: 'rnnoise-0.1',
+  }),
   /** Noise-suppression worker threads; 0 turns server-side suppression off. */
   DSP_WORKERS: Type.Optional(Type.Integer({ minimum: 0, maximum: 64 })),
   /** Voice WebSocket heartbeat interval told to clients in HELLO. */
@@ -66,10 +79,12 @@ export interface VoiceConfig {
   internalSecret: string | null;
   redisUrl: string | null;
   textInternalUrl: string;
-  rtc: { announcedIp: string | null; minPort: number | null; maxPort: number | null };
+  /** announcedIps: VOICE_ANNOUNCED_IP's addresses, the primary first; empty when unset. */
+  rtc: { announcedIps: string[]; minPort: number | null; maxPort: number | null };
   stunUrls: string[];
   turn: TurnConfig | null;
   noiseSuppressionDefault: boolean;
+  noiseSuppressionModel: RnnoiseModel;
   dspWorkers: number;
   heartbeatIntervalMs: number;
   drainTimeoutMs: number;
@@ -90,6 +105,7 @@ export function parseVoiceConfig(env: Record<string, string | undefined> = proce
   for (const url of stunUrls) if (!/^stuns?:/.test(url)) fail('STUN_URLS', `has a non-STUN URL (${url})`);
   if (turnUrls.length > 0 && e.MODE === 'production' && !e.TURN_SECRET)
     fail('TURN_SECRET', 'is required when TURN_URLS is set and MODE=production');
+  const announcedIps = parseAnnouncedIps(e.VOICE_ANNOUNCED_IP, fail);
   const minPort = e.VOICE_RTC_MIN_PORT ?? null;
   const maxPort = e.VOICE_RTC_MAX_PORT ?? null;
   if ((minPort === null) !== (maxPort === null))
@@ -109,19 +125,38 @@ export function parseVoiceConfig(env: Record<string, string | undefined> = proce
     internalSecret: e.INTERNAL_SECRET ?? null,
     redisUrl: e.REDIS_URL ?? null,
     textInternalUrl: e.TEXT_INTERNAL_URL,
-    rtc: { announcedIp: e.VOICE_ANNOUNCED_IP ?? null, minPort, maxPort },
+    rtc: { announcedIps, minPort, maxPort },
     stunUrls,
     turn:
       turnUrls.length > 0
         ? { urls: turnUrls, secret: e.TURN_SECRET ?? null, ttlSeconds: e.TURN_TTL_SECONDS }
         : null,
     noiseSuppressionDefault: e.NOISE_SUPPRESSION_DEFAULT,
+    noiseSuppressionModel: e.NOISE_SUPPRESSION_MODEL,
     dspWorkers: e.DSP_WORKERS ?? Math.max(1, availableParallelism() - 1),
     heartbeatIntervalMs: e.VOICE_HEARTBEAT_INTERVAL_MS,
     drainTimeoutMs: e.VOICE_DRAIN_TIMEOUT_MS,
     registry: { heartbeatMs: e.VOICE_REGISTRY_HEARTBEAT_MS, ttlMs: e.VOICE_REGISTRY_TTL_MS },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/**
+ * IPv4 literals only: the media sockets are IPv4, and a host name would be resolved once at start
+ * and silently go stale. A bad entry would otherwise surface only as calls that never connect.
+ */
+function parseAnnouncedIps(
+  value: string | undefined,
+  fail: (variable: string, reason: string) => never,
+): string[] {
+  const ips = splitList(value);
+  if (value !== undefined && ips.length === 0) fail('VOICE_ANNOUNCED_IP', 'lists no address');
+  for (const ip of ips) {
+    if (!isIPv4(ip)) fail('VOICE_ANNOUNCED_IP', `has an entry that is not an IPv4 address (${ip})`);
+    if (ip === '0.0.0.0') fail('VOICE_ANNOUNCED_IP', 'lists 0.0.0.0, which no client can send to');
+  }
+  if (new Set(ips).size !== ips.length) fail('VOICE_ANNOUNCED_IP', 'lists an address twice');
+  return ips;
 }
 
 /** A config whose secrets are all known: what buildVoice runs on. */

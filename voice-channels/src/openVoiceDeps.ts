@@ -38,11 +38,13 @@ export async function openVoiceDeps(
         load: 0,
         draining: false,
       });
-  const { announcedIp, minPort, maxPort } = config.rtc;
+  const { announcedIps, minPort, maxPort } = config.rtc;
+  const announced = announcedIps.length > 0;
   const engine = createWeriftEngine({
-    // With an announced address the host's own may be anything (container, NAT): listen on all.
-    listenIp: announcedIp ? '0.0.0.0' : config.host,
-    ...(announcedIp ? { announcedIp } : {}),
+    // With announced addresses the host's own may be anything (container, NAT), and packets for
+    // each announced address must reach the one socket: listen on all.
+    listenIp: announced ? '0.0.0.0' : config.host,
+    ...(announced ? { announcedIps } : {}),
     ...(minPort !== null && maxPort !== null ? { portRange: { min: minPort, max: maxPort } } : {}),
     onListenerError: (err) => logger.error({ err }, 'media engine listener failed'),
   });
@@ -50,7 +52,13 @@ export async function openVoiceDeps(
   try {
     if (redis) await connected(redis, logger);
     await engine.ready;
-    noise = config.dspWorkers > 0 ? await openNoiseSuppression(config.dspWorkers, poolOptions) : null;
+    noise =
+      config.dspWorkers > 0
+        ? await openNoiseSuppression(config.dspWorkers, {
+            model: config.noiseSuppressionModel,
+            ...poolOptions,
+          })
+        : null;
   } catch (err) {
     await engine.close();
     redis?.disconnect();

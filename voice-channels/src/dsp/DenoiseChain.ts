@@ -14,9 +14,17 @@ import {
   opusWasm,
   PCM_BYTES_PER_SAMPLE,
 } from './opusWasm.js';
-import { RNNOISE_FRAME, rnnoiseWasm } from './rnnoiseWasm.js';
+import {
+  DEFAULT_RNNOISE_MODEL,
+  RNNOISE_FRAME,
+  RNNOISE_MODELS,
+  type RnnoiseModel,
+  rnnoiseWasm,
+} from './rnnoiseWasm.js';
 
 export interface DenoiseOptions {
+  /** Which RNNoise build denoises (default rnnoise-0.1). */
+  model?: RnnoiseModel;
   /** Output bitrate in bit/s. Default: follow the incoming stream's bitrate. */
   bitrate?: number;
   /**
@@ -30,17 +38,23 @@ export interface DenoiseOptions {
   /** Decoded frames quieter than this RMS level (dBFS) are forwarded untouched. */
   silenceDbfs?: number;
   /**
-   * Skip RNNoise in speech pauses: after RNNoise has heard only noise for a while, frames no louder
-   * than that noise are encoded as silence without running it (default true).
+   * Gate speech pauses (default true): once RNNoise's voice-activity probability has stayed low for
+   * a hold time, the output fades to −40 dB (what RNNoise lets through of the noise is gone too), and
+   * frames no louder than the noise are then encoded as silence without running RNNoise at all.
    */
   noiseGate?: boolean;
 }
 
 /** Throws a RangeError naming the first option out of range. */
 export function validateDenoiseOptions(options: DenoiseOptions): void {
-  const check = (name: keyof DenoiseOptions, min: number, max: number, integer: boolean) => {
+  const check = (
+    name: 'bitrate' | 'complexity' | 'fecLossPercent' | 'silenceDbfs',
+    min: number,
+    max: number,
+    integer: boolean,
+  ) => {
     const value = options[name];
-    if (value === undefined || typeof value === 'boolean') return;
+    if (value === undefined) return;
     if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
       throw new RangeError(`denoise option ${name} must be ${integer ? 'an integer ' : ''}in ${min}..${max}`);
     }
@@ -49,6 +63,9 @@ export function validateDenoiseOptions(options: DenoiseOptions): void {
   check('complexity', 0, 10, true);
   check('fecLossPercent', 0, 100, true);
   check('silenceDbfs', -140, 0, false);
+  if (options.model !== undefined && !RNNOISE_MODELS.includes(options.model)) {
+    throw new RangeError(`denoise option model must be one of ${RNNOISE_MODELS.join(', ')}`);
+  }
 }
 
 /** What happened to one frame; the numbers travel between threads. */
@@ -83,10 +100,29 @@ const MAX_BITRATE = 128_000;
 const BITRATE_HYSTERESIS = 0.2;
 const BITRATE_CHECK_EVERY = 50;
 const MAX_INPUT_BYTES = 1_500;
-/** RNNoise's VAD below this means the frame held no speech. */
-const NOISE_VAD = 0.1;
-/** Speech pauses shorter than this keep full processing (pauses inside and between words). */
-const GATE_AFTER_QUIET_FRAMES = 10;
+/**
+ * Voice gate: a 10 ms frame with RNNoise's VAD at or above this is speech. At 0.5, 90 % of noise-only
+ * frames stay below it with either model (white, pink, brown noise), and the hold covers the speech
+ * frames that dip under it inside words.
+ */
+const VOICE_VAD = 0.5;
+/** 10 ms frames the gate stays open after the last speech frame (200 ms: pauses between words). */
+const VOICE_HOLD_FRAMES = 20;
+/** Gain of a closed gate (−40 dB). */
+const GATE_FLOOR = 0.01;
+/** Per-sample smoothing of the gate's gain: opens within ~2 ms, fades to the floor in ~20 ms (no clicks). */
+const GATE_ATTACK = 0.02;
+const GATE_RELEASE = 0.005;
+/**
+ * The gate opens only for frames this much louder than the quietest recent input (power ratio, +3 dB):
+ * RNNoise 0.1's VAD reads a new noise as speech for its first ~0.6 s, before its recurrent state has
+ * settled on it, and this keeps that noise out. +6 dB already cuts quiet syllables under loud noise.
+ */
+const GATE_SNR_RATIO = 2;
+/** 10 ms frames per block of the minimum statistics (the floor is the minimum of the last two blocks). */
+const MIN_BLOCK_FRAMES = 50;
+/** Once the gate is closed for this many packets, RNNoise is skipped for frames as quiet as the noise. */
+const GATE_AFTER_QUIET_FRAMES = 5;
 /** A frame this much louder than the noise floor (power ratio, +6 dB) reopens the gate. */
 const GATE_OPEN_RATIO = 4;
 /** While gated, RNNoise still hears one frame in this many, to notice quiet speech and track the floor. */
@@ -100,7 +136,7 @@ const GATE_RECHECK_EVERY = 10;
  */
 export class DenoiseChain {
   private readonly opus = opusWasm();
-  private readonly rnnoise = rnnoiseWasm();
+  private readonly rnnoise: ReturnType<typeof rnnoiseWasm>;
   private readonly handler: OpusHandler;
   private readonly packetPtr: number;
   private readonly pcmPtr: number;
@@ -117,11 +153,18 @@ export class DenoiseChain {
   private encodedLength = 0;
   private closed = false;
   private readonly gate: boolean;
+  /** 10 ms frames the voice gate stays open for (starts open: the first words are never cut). */
+  private hold = 0;
+  private gain = GATE_FLOOR;
+  /** Minimum statistics of the input's 10 ms power: this block's and the previous block's minimum. */
+  private blockMin = Number.POSITIVE_INFINITY;
+  private previousBlockMin = Number.POSITIVE_INFINITY;
+  private blockFrames = 0;
   /** Mean power per sample of recent noise-only frames. */
   private noiseFloor = 0;
   private quietFrames = 0;
   private gatedRun = 0;
-  /** VAD probability of the last denoised frame (the louder of its 10 ms halves). */
+  /** VAD probability of the last denoised frame (the louder of its 10 ms halves; 0 if gated shut). */
   vad = 0;
   /** Lost frames concealed before the last frame. */
   concealed = 0;
@@ -132,13 +175,14 @@ export class DenoiseChain {
     this.silenceEnergy = silenceAmplitude * silenceAmplitude;
     this.fixedBitrate = options.bitrate;
     this.gate = options.noiseGate ?? true;
+    this.rnnoise = rnnoiseWasm(options.model ?? DEFAULT_RNNOISE_MODEL);
     const opus = this.opus;
     this.handler = new opus.OpusScriptHandler(48_000, 1, OPUS_APPLICATION_VOIP);
     this.packetPtr = opus._malloc(MAX_INPUT_BYTES);
     this.pcmPtr = opus._malloc(MAX_PACKET_SAMPLES * PCM_BYTES_PER_SAMPLE);
     this.encodedPtr = opus._malloc(MAX_ENCODED_BYTES);
-    this.rnnoiseState = this.rnnoise._rnnoise_create(0);
-    this.floatPtr = this.rnnoise._malloc(MAX_PACKET_SAMPLES * 4);
+    this.rnnoiseState = this.rnnoise.create();
+    this.floatPtr = this.rnnoise.malloc(MAX_PACKET_SAMPLES * 4);
     if (!this.packetPtr || !this.pcmPtr || !this.encodedPtr || !this.rnnoiseState || !this.floatPtr) {
       this.close();
       throw new Error('DenoiseChain: out of wasm memory');
@@ -178,11 +222,14 @@ export class DenoiseChain {
     if (power < this.silenceEnergy) return Outcome.Silence;
     if (this.gated(power)) {
       this.vad = 0;
-      this.rnnoise.HEAPF32.fill(0, this.floatPtr >> 2, (this.floatPtr >> 2) + samples);
+      this.gain = GATE_FLOOR;
+      this.rnnoise.heapF32().fill(0, this.floatPtr >> 2, (this.floatPtr >> 2) + samples);
       return this.encode(samples) ? Outcome.Gated : Outcome.Error;
     }
-    this.vad = this.denoise(samples);
-    this.trackNoise(power, this.vad);
+    // Speaking indicators follow what listeners hear: nothing while the gate is shut.
+    const vad = this.denoise(samples);
+    this.vad = this.gate && this.hold === 0 ? 0 : vad;
+    this.trackNoise(power);
     return this.encode(samples) ? Outcome.Denoised : Outcome.Error;
   }
 
@@ -198,13 +245,13 @@ export class DenoiseChain {
     this.opus._free(this.packetPtr);
     this.opus._free(this.pcmPtr);
     this.opus._free(this.encodedPtr);
-    if (this.rnnoiseState) this.rnnoise._rnnoise_destroy(this.rnnoiseState);
-    this.rnnoise._free(this.floatPtr);
+    if (this.rnnoiseState) this.rnnoise.destroy(this.rnnoiseState);
+    this.rnnoise.free(this.floatPtr);
   }
 
   /**
-   * The gate closes after GATE_AFTER_QUIET_FRAMES frames RNNoise judged noise-only, and stays closed
-   * while frames are no louder than that noise (power within GATE_OPEN_RATIO of the floor).
+   * RNNoise is skipped once the voice gate has been closed for GATE_AFTER_QUIET_FRAMES packets, while
+   * frames are no louder than the noise it closed on (power within GATE_OPEN_RATIO of the floor).
    */
   private gated(power: number): boolean {
     if (!this.gate || this.quietFrames < GATE_AFTER_QUIET_FRAMES) return false;
@@ -216,8 +263,8 @@ export class DenoiseChain {
     return true;
   }
 
-  private trackNoise(power: number, vad: number): void {
-    if (vad >= NOISE_VAD) {
+  private trackNoise(power: number): void {
+    if (this.hold > 0) {
       this.quietFrames = 0;
       return;
     }
@@ -258,7 +305,7 @@ export class DenoiseChain {
   /** Decoded PCM (opus heap) → float frame (RNNoise heap); returns the frame's energy. */
   private toFloat(samples: number): number {
     const words = this.opus.HEAPU32;
-    const floats = this.rnnoise.HEAPF32;
+    const floats = this.rnnoise.heapF32();
     const from = this.pcmPtr >> 2;
     const to = this.floatPtr >> 2;
     let energy = 0;
@@ -271,21 +318,69 @@ export class DenoiseChain {
     return energy;
   }
 
-  /** RNNoise in place over every 10 ms of the frame; returns the highest VAD probability. */
+  /**
+   * RNNoise in place over every 10 ms of the frame, then the voice gate; returns the highest VAD
+   * probability.
+   */
   private denoise(samples: number): number {
     let vad = 0;
     for (let offset = 0; offset < samples; offset += RNNOISE_FRAME) {
       const frame = this.floatPtr + offset * 4;
-      const p = this.rnnoise._rnnoise_process_frame(this.rnnoiseState, frame, frame);
+      const power = this.gate ? this.framePower(frame >> 2) : 0;
+      const p = this.rnnoise.processFrame(this.rnnoiseState, frame, frame);
       if (p > vad) vad = p;
+      if (this.gate) this.applyVoiceGate(p >= VOICE_VAD && this.aboveFloor(power), frame >> 2);
     }
     return vad;
+  }
+
+  /** Mean power per sample of one 10 ms frame of input. */
+  private framePower(start: number): number {
+    const floats = this.rnnoise.heapF32();
+    let energy = 0;
+    for (let i = start; i < start + RNNOISE_FRAME; i++) {
+      const sample = floats[i] ?? 0;
+      energy += sample * sample;
+    }
+    return energy / RNNOISE_FRAME;
+  }
+
+  /** Tracks the input's noise floor (minimum statistics) and says whether `power` stands above it. */
+  private aboveFloor(power: number): boolean {
+    if (power < this.blockMin) this.blockMin = power;
+    if (++this.blockFrames >= MIN_BLOCK_FRAMES) {
+      this.previousBlockMin = this.blockMin;
+      this.blockMin = Number.POSITIVE_INFINITY;
+      this.blockFrames = 0;
+    }
+    const floor = Math.min(this.blockMin, this.previousBlockMin);
+    return power > floor * GATE_SNR_RATIO;
+  }
+
+  /**
+   * RNNoise leaves a residue of the noise that its VAD already recognises as noise; a gate keyed on
+   * that VAD removes it between utterances (werman's noise-suppression-for-voice does the same).
+   */
+  private applyVoiceGate(speech: boolean, start: number): void {
+    if (speech) this.hold = VOICE_HOLD_FRAMES;
+    else if (this.hold > 0) this.hold--;
+    const target = this.hold > 0 ? 1 : GATE_FLOOR;
+    let gain = this.gain;
+    if (gain === 1 && target === 1) return;
+    const rate = target > gain ? GATE_ATTACK : GATE_RELEASE;
+    const floats = this.rnnoise.heapF32();
+    for (let i = start; i < start + RNNOISE_FRAME; i++) {
+      gain += (target - gain) * rate;
+      floats[i] = (floats[i] ?? 0) * gain;
+    }
+    // Snap once within 0.1 % so an open gate costs nothing.
+    this.gain = Math.abs(target - gain) < 0.001 * target ? target : gain;
   }
 
   /** Float frame (RNNoise heap) → PCM (opus heap) → encoder. */
   private encode(samples: number): boolean {
     const words = this.opus.HEAPU32;
-    const floats = this.rnnoise.HEAPF32;
+    const floats = this.rnnoise.heapF32();
     const from = this.floatPtr >> 2;
     const to = this.pcmPtr >> 2;
     for (let i = 0; i < samples; i++) {

@@ -1,5 +1,5 @@
 import type { AudioProcessor, AudioProcessorFactory, OpusFrame, ProcessedFrame } from './AudioProcessor.js';
-import { DenoiseChain, type DenoiseOptions, Outcome } from './DenoiseChain.js';
+import { DenoiseChain, type DenoiseOptions, Outcome, validateDenoiseOptions } from './DenoiseChain.js';
 import { countOutcome, type DenoiseStats, emptyStats, forwardedFrame } from './DenoiseStats.js';
 
 /**
@@ -43,5 +43,6 @@ export function createDenoiseProcessorFactory(
   options: DenoiseOptions = {},
   stats: DenoiseStats = emptyStats(),
 ): AudioProcessorFactory {
+  validateDenoiseOptions(options);
   return (emit) => new DenoiseProcessor(emit, options, stats);
 }

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { AudioProcessor, AudioProcessorFactory, OpusFrame, ProcessedFrame } from './AudioProcessor.js';
 import { type DenoiseOptions, Outcome, validateDenoiseOptions } from './DenoiseChain.js';
 import { countOutcome, type DenoiseStats, emptyStats, forwardedFrame } from './DenoiseStats.js';
+import type { RnnoiseModel } from './rnnoiseWasm.js';
 import { resolveWorkerEntry } from './workerFile.js';
 import {
   FrameBatchWriter,
@@ -28,6 +29,8 @@ export interface DenoiserPoolOptions {
    */
   maxInFlight?: number;
   staleMs?: number;
+  /** The RNNoise build producers get unless their options name one (NOISE_SUPPRESSION_MODEL). */
+  model?: RnnoiseModel;
   /** DSP time of each denoised frame in milliseconds (for a histogram). */
   onFrameTime?: (ms: number) => void;
   /** A processor's emit callback threw; the pool carries on with the other frames. */
@@ -122,8 +125,10 @@ export class DenoiserPool {
 
   /** The engine's factory: one pooled processor per producer, with these denoise options. */
   createProcessorFactory(options: DenoiseOptions = {}): AudioProcessorFactory {
-    validateDenoiseOptions(options);
-    return (emit) => this.open(emit, options);
+    const withModel: DenoiseOptions =
+      options.model || !this.options.model ? options : { ...options, model: this.options.model };
+    validateDenoiseOptions(withModel);
+    return (emit) => this.open(emit, withModel);
   }
 
   stats(): DenoiserPoolStats {
@@ -214,7 +219,10 @@ export class DenoiserPool {
   }
 
   private startWorker(): Worker {
-    return new Worker(this.entry.script, { eval: this.entry.eval });
+    return new Worker(this.entry.script, {
+      eval: this.entry.eval,
+      workerData: { model: this.options.model },
+    });
   }
 
   private watch(slot: WorkerSlot): void {

@@ -1,7 +1,7 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { DenoiseChain, type DenoiseOptions, Outcome } from './DenoiseChain.js';
 import { opusWasm } from './opusWasm.js';
-import { rnnoiseWasm } from './rnnoiseWasm.js';
+import { type RnnoiseModel, rnnoiseWasm } from './rnnoiseWasm.js';
 import { type FromWorker, now, ResultBatchWriter, readFrames, type ToWorker } from './workerProtocol.js';
 
 /**
@@ -90,7 +90,8 @@ port.on('message', (message: ToWorker) => {
   }
 });
 
-// Instantiate both wasm modules before saying ready, so the first frames do not pay for it.
+// Instantiate the codec and the pool's RNNoise model before saying ready, so the first frames do not
+// pay for it (a producer asking for another model loads it on its first frame).
 opusWasm();
-rnnoiseWasm();
+rnnoiseWasm((workerData as { model?: RnnoiseModel } | null)?.model);
 post({ type: 'ready' });

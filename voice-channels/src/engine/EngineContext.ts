@@ -1,6 +1,7 @@
 import { RTCPeerConnection } from 'werift';
 import { abandonDtlsHandshakes } from './abandonHandshakes.js';
 import type { ListenerErrorHandler } from './Emitter.js';
+import { announceHostAliases } from './hostAliases.js';
 import type { EngineCounts, MediaCounters } from './MediaEngine.js';
 import { type IceRestriction, serverPeerConfig } from './peerConfig.js';
 
@@ -42,8 +43,12 @@ export class EngineContext {
     return pc;
   }
 
-  /** Runs `gather` (a setLocalDescription that may bind a socket) alone when ports come from a range. */
+  /**
+   * Runs `gather` (a setLocalDescription that may bind a socket) alone when ports come from a range,
+   * with every announced address after the first added as an alias of the gathered host candidate.
+   */
   async gathering<T>(pc: RTCPeerConnection, gather: () => Promise<T>): Promise<T> {
+    announceHostAliases(pc, this.ice.announcedIps ?? []);
     const range = this.ice.portRange;
     if (!range) return gather();
     const run = this.gate.then(gather, gather);

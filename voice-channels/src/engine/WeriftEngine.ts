@@ -14,10 +14,11 @@ export interface WeriftEngineOptions {
   /** Address the RTC sockets bind to; '0.0.0.0' binds every IPv4 interface. Default 127.0.0.1. */
   listenIp?: string;
   /**
-   * Address written into the ICE candidates when clients reach the server through NAT or a container
-   * port mapping (VOICE_ANNOUNCED_IP). Default: listenIp, or every interface's address for 0.0.0.0.
+   * Addresses written into the ICE host candidates when clients reach the server through NAT or a
+   * container port mapping (VOICE_ANNOUNCED_IP), the primary first; each is a candidate on the same
+   * port. Default: listenIp, or every interface's address for 0.0.0.0.
    */
-  announcedIp?: string;
+  announcedIps?: readonly string[];
   /** UDP port range for the PeerConnections (VOICE_RTC_MIN_PORT/MAX_PORT); default: any free port. */
   portRange?: { min: number; max: number };
   /**
@@ -50,7 +51,7 @@ export class WeriftEngine implements MediaEngine, RouterOwner {
     this.ctx = new EngineContext(
       {
         listenIp: options.listenIp ?? '127.0.0.1',
-        announcedIp: options.announcedIp,
+        announcedIps: options.announcedIps,
         portRange: range ? [range.min, range.max] : undefined,
       },
       options.onListenerError ?? (() => undefined),

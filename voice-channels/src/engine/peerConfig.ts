@@ -30,8 +30,12 @@ export function audioLevelExtension(): RTCRtpHeaderExtensionParameters {
 export interface IceRestriction {
   /** Address the sockets bind to. */
   listenIp: string;
-  /** Address advertised in candidates (a public or NAT address); defaults to listenIp. */
-  announcedIp?: string | undefined;
+  /**
+   * Addresses advertised in host candidates (a public or NAT address, then e.g. a container network
+   * address), the primary first; defaults to listenIp. werift gathers the primary only: the others
+   * are aliases of its candidate (hostAliases.ts).
+   */
+  announcedIps?: readonly string[] | undefined;
   /** [min, max] UDP ports; undefined lets the OS choose. */
   portRange?: [number, number] | undefined;
 }
@@ -45,15 +49,16 @@ const ANY = '0.0.0.0';
  * open a socket of its own before the answer arrives).
  */
 export function serverPeerConfig(ice: IceRestriction): RTCPeerConnectionConfig {
-  const advertised = ice.announcedIp ?? (ice.listenIp === ANY ? undefined : ice.listenIp);
+  const advertised = ice.announcedIps?.[0] ?? (ice.listenIp === ANY ? undefined : ice.listenIp);
   return {
     codecs: { audio: [opusCodec()], video: [] },
     headerExtensions: { audio: [audioLevelExtension()], video: [] },
     bundlePolicy: 'max-bundle',
     iceServers: [],
     iceInterfaceAddresses: { udp4: ice.listenIp },
-    // With an advertised address, that one address is the only host candidate; without one (bound
-    // to every interface, no announced IP) werift enumerates the IPv4 interfaces.
+    // With an advertised address, werift gathers that one address (one socket); without one (bound
+    // to every interface, no announced IP) it enumerates the IPv4 interfaces. Further announced
+    // addresses are not listed here: werift would open a socket per address.
     iceUseIpv4: advertised === undefined,
     iceUseIpv6: false,
     iceAdditionalHostAddresses: advertised === undefined ? undefined : [advertised],

@@ -19,17 +19,18 @@ async function startPool(
   return pool;
 }
 
-t.test('two speakers denoised on two workers: noise drops, speech stays', async (t) => {
+t.test('two speakers denoised on two workers (each RNNoise model): noise drops, speech stays', async (t) => {
   let timed = 0;
   const onFrameTime = (ms: number) => {
     if (ms >= 0) timed++;
   };
-  const pool = await startPool(t, { ...PATIENT, size: 2, onFrameTime });
+  // The pool's model is the workers' default; a producer's options may name the other one.
+  const pool = await startPool(t, { ...PATIENT, size: 2, onFrameTime, model: 'rnnoise-0.2' });
   const inputs = [noisySpeech({ noise: 'pink' }), noisySpeech({ noise: 'brown', noiseGainDb: -20 })];
-  const runs = inputs.map((input) => ({
+  const runs = inputs.map((input, i) => ({
     input,
     packets: encodeOpus(input.noisy),
-    ...collecting(pool.createProcessorFactory()),
+    ...collecting(pool.createProcessorFactory(i === 0 ? {} : { model: 'rnnoise-0.1' })),
   }));
   t.same(pool.stats().producersPerWorker, [1, 1], 'each producer pinned to the least-loaded worker');
   for (const run of runs) feed(run.processor, run.packets);
@@ -184,6 +185,7 @@ t.test('options out of range are refused when the factory is made', async (t) =>
   t.throws(() => pool.createProcessorFactory({ complexity: 11 }), RangeError);
   t.throws(() => pool.createProcessorFactory({ bitrate: 100 }), /bitrate/);
   t.throws(() => pool.createProcessorFactory({ fecLossPercent: 1.5 }), /fecLossPercent/);
+  t.throws(() => pool.createProcessorFactory({ model: 'speex' as never }), /model/);
   t.doesNotThrow(() => pool.createProcessorFactory({ complexity: 0, bitrate: 24_000, noiseGate: false }));
 });
 

@@ -17,10 +17,11 @@ t.test('defaults describe the embedded single-machine setup', async (t) => {
     internalSecret: null,
     redisUrl: null,
     textInternalUrl: 'http://127.0.0.1:3001',
-    rtc: { announcedIp: null, minPort: null, maxPort: null },
+    rtc: { announcedIps: [], minPort: null, maxPort: null },
     stunUrls: [],
     turn: null,
     noiseSuppressionDefault: true,
+    noiseSuppressionModel: 'rnnoise-0.1',
     heartbeatIntervalMs: 13_750,
     registry: { heartbeatMs: 2_000, ttlMs: 6_000 },
   });
@@ -29,6 +30,7 @@ t.test('defaults describe the embedded single-machine setup', async (t) => {
     parseVoiceConfig({ NOISE_SUPPRESSION_DEFAULT: 'false', DSP_WORKERS: '0' }).noiseSuppressionDefault,
     false,
   );
+  t.equal(parseVoiceConfig({ NOISE_SUPPRESSION_MODEL: 'rnnoise-0.2' }).noiseSuppressionModel, 'rnnoise-0.2');
 });
 
 t.test('a bad value stops start-up naming the variable', async (t) => {
@@ -38,6 +40,7 @@ t.test('a bad value stops start-up naming the variable', async (t) => {
     [{ INTERNAL_SECRET: 'short' }, 'INTERNAL_SECRET'],
     [{ MODE: 'production', INTERNAL_SECRET: 'x'.repeat(32), TURN_URLS: 'turn:a:3478' }, 'TURN_SECRET'],
     [{ TURN_URLS: 'stun:a:3478' }, 'TURN_URLS'],
+    [{ NOISE_SUPPRESSION_MODEL: 'rnnoise-3' }, 'NOISE_SUPPRESSION_MODEL'],
     [{ STUN_URLS: 'turn:a' }, 'STUN_URLS'],
     [{ VOICE_RTC_MIN_PORT: '40000' }, 'VOICE_RTC_MAX_PORT'],
     [{ VOICE_RTC_MIN_PORT: '41000', VOICE_RTC_MAX_PORT: '40000' }, 'VOICE_RTC_MAX_PORT'],
@@ -57,6 +60,35 @@ t.test('a bad value stops start-up naming the variable', async (t) => {
     ConfigError,
     'buildVoice refuses a config without a secret',
   );
+});
+
+t.test('VOICE_ANNOUNCED_IP lists IPv4 addresses, the primary first', async (t) => {
+  const rtc = (value: string) => parseVoiceConfig({ VOICE_ANNOUNCED_IP: value }).rtc.announcedIps;
+  t.same(rtc('203.0.113.7'), ['203.0.113.7'], 'one address');
+  t.same(
+    rtc(' 203.0.113.7 , 172.30.1.21,'),
+    ['203.0.113.7', '172.30.1.21'],
+    'a list, in order, spaces and a trailing comma ignored',
+  );
+  const bad: [string, RegExp][] = [
+    ['203.0.113.7,voice-1', /not an IPv4 address \(voice-1\)/],
+    ['voice.example.com', /not an IPv4 address/],
+    ['203.0.113.256', /not an IPv4 address/],
+    ['203.0.113', /not an IPv4 address/],
+    ['203.0.113.07', /not an IPv4 address/],
+    ['2001:db8::1', /not an IPv4 address/],
+    ['203.0.113.7:40000', /not an IPv4 address/],
+    ['0.0.0.0', /0\.0\.0\.0/],
+    ['203.0.113.7,203.0.113.7', /twice/],
+    [',', /no address/],
+  ];
+  for (const [value, reason] of bad) {
+    t.throws(
+      () => parseVoiceConfig({ VOICE_ANNOUNCED_IP: value }),
+      { name: 'ConfigError', variable: 'VOICE_ANNOUNCED_IP', message: reason },
+      `${JSON.stringify(value)} is refused`,
+    );
+  }
 });
 
 t.test(
