@@ -93,6 +93,8 @@ export async function buildWorld(
       roleIds: [],
       joinedAt: now(),
       communicationDisabledUntil: null,
+      mute: false,
+      deaf: false,
     });
   }
 

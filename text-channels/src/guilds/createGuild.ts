@@ -111,6 +111,8 @@ export async function createGuild(
     roleIds: [],
     joinedAt: now,
     communicationDisabledUntil: null,
+    mute: false,
+    deaf: false,
   };
   await ctx.storage.guilds.create(guild);
   try {

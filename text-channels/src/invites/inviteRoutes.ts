@@ -211,6 +211,8 @@ export function registerInviteRoutes(app: FastifyInstance, ctx: TextContext): vo
         roleIds: [],
         joinedAt: ctx.now(),
         communicationDisabledUntil: null,
+        mute: false,
+        deaf: false,
       };
       try {
         await storage.members.add(member);

@@ -1,11 +1,20 @@
+import type { Storage } from '@driftway/common';
+import type { EventPublisher } from '../events/DispatchEvent.js';
 import { guildEvent } from '../guilds/communityEvents.js';
 import { Intents } from '../realtime/intents.js';
+import type { TextStorage } from '../storage/ports.js';
 import type { MemberRecord } from '../storage/records.js';
-import type { TextContext } from '../TextContext.js';
 import { loadUsers } from '../wire/loadUsers.js';
 import { toWireMember } from '../wire/WireMember.js';
 
-export type MemberPatch = Parameters<TextContext['storage']['members']['update']>[2];
+export type MemberPatch = Parameters<TextStorage['members']['update']>[2];
+
+/** What announcing needs: the TextContext, or the voice keeper's deps (server mute / deafen). */
+export interface MemberUpdateDeps {
+  storage: TextStorage;
+  accounts: Storage;
+  events: EventPublisher;
+}
 
 /**
  * Writes a member patch and publishes GUILD_MEMBER_UPDATE. Role and timeout changes change what
@@ -13,7 +22,7 @@ export type MemberPatch = Parameters<TextContext['storage']['members']['update']
  * Null when the member is gone.
  */
 export async function announceMemberUpdate(
-  ctx: TextContext,
+  ctx: MemberUpdateDeps,
   member: MemberRecord,
   patch: MemberPatch,
 ): Promise<MemberRecord | null> {

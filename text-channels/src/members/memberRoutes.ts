@@ -169,14 +169,16 @@ export function registerMemberRoutes(app: FastifyInstance, ctx: TextContext): vo
         const until = timeoutPatch(guild, target, body.communication_disabled_until);
         if (until !== target.communicationDisabledUntil) patch.communicationDisabledUntil = until;
       }
+      // With voice fields, the voice plan writes the whole patch (mute/deaf included) in one
+      // member update, then the live voice state.
+      if (voice) return wire(await voice.apply(patch));
       let updated = target;
       if (Object.keys(patch).length > 0) {
         const written = await announceMemberUpdate(ctx, target, patch);
         if (!written) throw textErrors.create('TEXT_UNKNOWN_MEMBER');
         updated = written;
       }
-      if (!voice) return wire(updated);
-      return { ...(await wire(updated)), ...(await voice.apply()) };
+      return wire(updated);
     },
   );
 

@@ -93,7 +93,7 @@ export interface MemberStore {
   update(
     guildId: string,
     userId: string,
-    patch: Partial<Pick<MemberRecord, 'nick' | 'roleIds' | 'communicationDisabledUntil'>>,
+    patch: Partial<Pick<MemberRecord, 'nick' | 'roleIds' | 'communicationDisabledUntil' | 'mute' | 'deaf'>>,
   ): Promise<MemberRecord | null>;
   /** Removes the member; true if they were one. */
   remove(guildId: string, userId: string): Promise<boolean>;

@@ -73,6 +73,9 @@ export interface MemberRecord {
   joinedAt: number;
   /** Timeout end; null or past = not timed out. */
   communicationDisabledUntil: number | null;
+  /** Server mute / deafen (MUTE_MEMBERS, DEAFEN_MEMBERS): kept on the member, as Discord, so they outlive voice sessions. */
+  mute: boolean;
+  deaf: boolean;
 }
 
 export interface BanRecord {

@@ -19,7 +19,7 @@ export const CHANNEL_UPDATABLE = [
 
 export const GUILD_UPDATABLE = ['name', 'ownerId', 'icon', 'description', 'systemChannelId'] as const;
 
-export const MEMBER_UPDATABLE = ['nick', 'roleIds', 'communicationDisabledUntil'] as const;
+export const MEMBER_UPDATABLE = ['nick', 'roleIds', 'communicationDisabledUntil', 'mute', 'deaf'] as const;
 
 export const MESSAGE_UPDATABLE = [
   'content',

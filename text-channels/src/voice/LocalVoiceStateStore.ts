@@ -1,7 +1,5 @@
 import { decodeVoiceState, encodeVoiceState, type VoiceStateRecord } from './VoiceState.js';
-import type { VoiceModeration, VoiceStateStore } from './VoiceStateStore.js';
-
-const NOT_MODERATED: VoiceModeration = Object.freeze({ mute: false, deaf: false });
+import type { VoiceStateStore } from './VoiceStateStore.js';
 
 /**
  * BUS=local (embedded mode, one instance): the states live in this process, like the local event
@@ -9,7 +7,6 @@ const NOT_MODERATED: VoiceModeration = Object.freeze({ mute: false, deaf: false 
  */
 export class LocalVoiceStateStore implements VoiceStateStore {
   private readonly states = new Map<string, Map<string, string>>();
-  private readonly moderation = new Map<string, VoiceModeration>();
 
   async get(guildId: string, userId: string): Promise<VoiceStateRecord | null> {
     const raw = this.states.get(guildId)?.get(userId);
@@ -43,18 +40,7 @@ export class LocalVoiceStateStore implements VoiceStateStore {
     return true;
   }
 
-  async getModeration(guildId: string, userId: string): Promise<VoiceModeration> {
-    return this.moderation.get(`${guildId}:${userId}`) ?? NOT_MODERATED;
-  }
-
-  async setModeration(guildId: string, userId: string, moderation: VoiceModeration): Promise<void> {
-    const key = `${guildId}:${userId}`;
-    if (!moderation.mute && !moderation.deaf) this.moderation.delete(key);
-    else this.moderation.set(key, { mute: moderation.mute, deaf: moderation.deaf });
-  }
-
   async close(): Promise<void> {
     this.states.clear();
-    this.moderation.clear();
   }
 }

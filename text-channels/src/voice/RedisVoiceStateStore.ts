@@ -1,9 +1,8 @@
 import type { Redis } from 'ioredis';
 import { decodeVoiceState, encodeVoiceState, type VoiceStateRecord } from './VoiceState.js';
-import type { VoiceModeration, VoiceStateStore } from './VoiceStateStore.js';
+import type { VoiceStateStore } from './VoiceStateStore.js';
 
 const statesKey = (guildId: string) => `voice:states:${guildId}`;
-const moderationKey = (guildId: string) => `voice:moderation:${guildId}`;
 const GUILDS = 'voice:state-guilds';
 
 // Compare-and-set of one field, keeping the set of guilds with states in step with the hashes.
@@ -24,8 +23,7 @@ return 1
 
 /**
  * BUS=redis: one hash per guild (user id → encoded state), shared by every text-channels instance.
- * Server mute/deafen live in their own hash per guild and have no expiry (as Discord keeps them on
- * the member).
+ * Server mute/deafen are not kept here: they are member properties, in the database.
  */
 export class RedisVoiceStateStore implements VoiceStateStore {
   constructor(private readonly redis: Redis) {}
@@ -60,23 +58,6 @@ export class RedisVoiceStateStore implements VoiceStateStore {
       guildId,
     );
     return done === 1;
-  }
-
-  async getModeration(guildId: string, userId: string): Promise<VoiceModeration> {
-    const raw = await this.redis.hget(moderationKey(guildId), userId);
-    if (!raw) return { mute: false, deaf: false };
-    const parsed = JSON.parse(raw) as Partial<VoiceModeration>;
-    return { mute: parsed.mute === true, deaf: parsed.deaf === true };
-  }
-
-  async setModeration(guildId: string, userId: string, moderation: VoiceModeration): Promise<void> {
-    if (!moderation.mute && !moderation.deaf) await this.redis.hdel(moderationKey(guildId), userId);
-    else
-      await this.redis.hset(
-        moderationKey(guildId),
-        userId,
-        JSON.stringify({ mute: moderation.mute, deaf: moderation.deaf }),
-      );
   }
 
   async close(): Promise<void> {}

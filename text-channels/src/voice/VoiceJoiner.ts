@@ -80,14 +80,14 @@ export class VoiceJoiner {
     }
     const instance = await registry.assign(channel.id);
     if (!instance) return 'no_voice_instance';
-    const moderation = await store.getModeration(guildId, requester.userId);
     const next: VoiceStateRecord = {
       guildId,
       channelId: channel.id,
       userId: requester.userId,
       sessionId: requester.sessionId,
-      mute: moderation.mute,
-      deaf: moderation.deaf,
+      // Server mute/deafen are the member's (read above, in this attempt): they outlive voice sessions.
+      mute: m.member.mute,
+      deaf: m.member.deaf,
       selfMute: payload.self_mute,
       selfDeaf: payload.self_deaf,
       suppress: !hasPermissions(permissions, Permissions.SPEAK),

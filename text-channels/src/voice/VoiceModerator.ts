@@ -1,11 +1,11 @@
 import { textErrors } from '../errors.js';
+import { announceMemberUpdate, type MemberPatch } from '../members/announceMemberUpdate.js';
 import type { AccessResolver, GuildAccess } from '../permissions/AccessResolver.js';
 import { computeChannelPermissions } from '../permissions/PermissionCalculator.js';
 import { hasPermissions, Permissions } from '../permissions/Permissions.js';
 import { type ChannelRecord, ChannelType, type MemberRecord } from '../storage/records.js';
 import type { VoiceStateRecord } from './VoiceState.js';
 import { SWAP_ATTEMPTS, type VoiceStateKeeper } from './VoiceStateKeeper.js';
-import type { VoiceModeration } from './VoiceStateStore.js';
 
 /** The voice fields of PATCH /guilds/{guild}/members/{user}. */
 export interface VoicePatch {
@@ -15,16 +15,22 @@ export interface VoicePatch {
   channelId?: string | null;
 }
 
-/** Checked and ready: `apply` makes the change (after the route's other writes). */
+/** Checked and ready: `apply` makes the change. */
 export interface VoicePatchPlan {
-  apply(): Promise<VoiceModeration>;
+  /**
+   * Writes the route's other member fields together with mute/deaf (one member update, one
+   * GUILD_MEMBER_UPDATE), then changes the live voice state. The member as it now is.
+   */
+  apply(memberPatch: MemberPatch): Promise<MemberRecord>;
 }
 
 /**
  * Server mute, deafen, move and disconnect through REST, with Discord's rules: MUTE_MEMBERS,
  * DEAFEN_MEMBERS and MOVE_MEMBERS in the target's current voice channel, CONNECT and MOVE_MEMBERS
  * in the channel they are moved to (the target needs no permission there, as on Discord), and 400
- * 40032 when the target is not in voice. Every check runs before anything is written.
+ * 40032 when the target is not in voice. Every check runs before anything is written. Server
+ * mute/deafen are member properties (MemberRecord), as on Discord: the member record is the one
+ * source of truth, and a voice state copies them when it is created (VoiceJoiner) or moderated here.
  */
 export class VoiceModerator {
   constructor(
@@ -59,33 +65,38 @@ export class VoiceModerator {
       }
     }
     if (!live) throw textErrors.create('TEXT_USER_NOT_IN_VOICE');
-    return { apply: () => this.apply(guild, target, patch, destination) };
+    return { apply: (memberPatch) => this.apply(guild, target, patch, memberPatch, destination) };
   }
 
   private apply(
     guild: GuildAccess,
     target: MemberRecord,
     patch: VoicePatch,
+    memberPatch: MemberPatch,
     destination: ChannelRecord | null,
-  ): Promise<VoiceModeration> {
+  ): Promise<MemberRecord> {
     const guildId = guild.guild.id;
     const { store, registry, notifier, now } = this.keeper.deps;
     return this.keeper.exclusive(guildId, target.userId, async () => {
-      if (patch.mute !== undefined || patch.deaf !== undefined) {
-        const before = await store.getModeration(guildId, target.userId);
-        // First: a rejoin racing this request picks the new values up.
-        await store.setModeration(guildId, target.userId, {
-          mute: patch.mute ?? before.mute,
-          deaf: patch.deaf ?? before.deaf,
-        });
+      // Persist first, so a rejoin racing this request picks the new values up: a join that
+      // reads the member after this write copies them; one that read it before either swapped
+      // its state in before the update below reads the state (and is corrected by it) or
+      // loses its compare-and-set to that update and retries with a fresh read.
+      const write: MemberPatch = { ...memberPatch };
+      if (patch.mute !== undefined && patch.mute !== target.mute) write.mute = patch.mute;
+      if (patch.deaf !== undefined && patch.deaf !== target.deaf) write.deaf = patch.deaf;
+      let member = target;
+      if (Object.keys(write).length > 0) {
+        const written = await announceMemberUpdate(this.keeper.deps, target, write);
+        if (!written) throw textErrors.create('TEXT_UNKNOWN_MEMBER');
+        member = written;
       }
       const alive = await this.keeper.alive();
       if (patch.channelId === null) {
         for (let attempt = 0; attempt < SWAP_ATTEMPTS; attempt++) {
           const current = await store.get(guildId, target.userId);
           if (!current || !alive.has(current.instanceId)) throw textErrors.create('TEXT_USER_NOT_IN_VOICE');
-          if (await this.keeper.remove(current, 'disconnected_by_moderator'))
-            return { mute: patch.mute ?? current.mute, deaf: patch.deaf ?? current.deaf };
+          if (await this.keeper.remove(current, 'disconnected_by_moderator')) return member;
         }
         throw new Error('voice state kept changing: gave up');
       }
@@ -128,7 +139,7 @@ export class VoiceModerator {
         notifier.stateChanged(after);
         await this.keeper.publish(after);
       }
-      return { mute: after.mute, deaf: after.deaf };
+      return member;
     });
   }
 }

@@ -77,7 +77,6 @@ export class VoiceReaper {
     if (event.t === 'GUILD_DELETE' && event.membership && !event.membership.joined) {
       const userId = event.membership.userId;
       this.track(async () => {
-        await this.keeper.deps.store.setModeration(guildId, userId, { mute: false, deaf: false });
         const state = await this.keeper.deps.store.get(guildId, userId);
         if (state) await this.end(state, 'kicked');
       });

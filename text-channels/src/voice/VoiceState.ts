@@ -79,7 +79,7 @@ export function toWireVoiceState(
     ...(extra.guildId !== undefined ? { guild_id: extra.guildId } : {}),
     channel_id: extra.left ? null : s.channelId,
     user_id: s.userId,
-    ...(extra.member ? { member: { ...extra.member, mute: s.mute, deaf: s.deaf } } : {}),
+    ...(extra.member ? { member: extra.member } : {}),
     session_id: s.sessionId,
     deaf: s.deaf,
     mute: s.mute,

@@ -1,11 +1,5 @@
 import type { VoiceStateRecord } from './VoiceState.js';
 
-/** Server mute/deafen of a member: kept while they are out of voice, applied when they join again. */
-export interface VoiceModeration {
-  mute: boolean;
-  deaf: boolean;
-}
-
 /**
  * Voice states, shared by every text-channels instance (BUS=redis) or held in-process (BUS=local).
  * Every write is a compare-and-set against the state the caller read, so concurrent writers on
@@ -29,8 +23,5 @@ export interface VoiceStateStore {
     expected: VoiceStateRecord | null,
     next: VoiceStateRecord | null,
   ): Promise<boolean>;
-  /** Server mute/deafen of the member (both false when never set). */
-  getModeration(guildId: string, userId: string): Promise<VoiceModeration>;
-  setModeration(guildId: string, userId: string, moderation: VoiceModeration): Promise<void>;
   close(): Promise<void>;
 }

@@ -73,6 +73,8 @@ export async function messagingWorld(t: TestLike, options: HarnessOptions = {}):
         roleIds: opts.roleIds ?? [],
         joinedAt: now(),
         communicationDisabledUntil: null,
+        mute: false,
+        deaf: false,
       });
       return user;
     },

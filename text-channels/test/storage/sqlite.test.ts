@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { migrateSqlite } from '@driftway/common';
 import Database from 'better-sqlite3';
 import t, { type Test } from 'tap';
 import { openTextStorage } from '../../src/storage/openTextStorage.js';
@@ -61,6 +62,32 @@ t.test('messages written to a SQLite file survive closing and reopening it', asy
     'the nonce is remembered',
   );
   t.equal((await second.channels.get(channel.id))?.lastMessageId, message.id);
+});
+
+t.test('members of a version 1 file are neither muted nor deafened after the upgrade', async (t) => {
+  const path = join(tempDir(t), 'v1.db');
+  const raw = new Database(path);
+  migrateSqlite(raw, textMigrations.slice(0, 1));
+  raw
+    .prepare(
+      `INSERT INTO members (guild_id, user_id, nick, role_ids, joined_at, communication_disabled_until)
+        VALUES (10, 20, 'old', NULL, ${T0}, NULL)`,
+    )
+    .run();
+  raw.close();
+  const storage = await openTextStorage({ kind: 'sqlite', path });
+  t.teardown(() => storage.close());
+  t.same(await storage.members.get('10', '20'), {
+    guildId: '10',
+    userId: '20',
+    nick: 'old',
+    roleIds: [],
+    joinedAt: T0,
+    communicationDisabledUntil: null,
+    mute: false,
+    deaf: false,
+  });
+  t.match(await storage.members.update('10', '20', { mute: true }), { nick: 'old', mute: true, deaf: false });
 });
 
 t.test('two connections to one file share a nonce and an invite without double counting', async (t) => {

@@ -96,14 +96,4 @@ for (const [name, open] of adapters) {
     t.same(await store.guilds(), ['g2']);
     t.same(await store.list('g1'), []);
   });
-
-  t.test(`${name}: server mute/deafen are kept apart from states`, async (t) => {
-    const [store] = (await open(t)) as [VoiceStateStore];
-    t.same(await store.getModeration('g1', 'u1'), { mute: false, deaf: false });
-    await store.setModeration('g1', 'u1', { mute: true, deaf: false });
-    t.same(await store.getModeration('g1', 'u1'), { mute: true, deaf: false });
-    t.same(await store.getModeration('g1', 'u2'), { mute: false, deaf: false });
-    await store.setModeration('g1', 'u1', { mute: false, deaf: false });
-    t.same(await store.getModeration('g1', 'u1'), { mute: false, deaf: false });
-  });
 }

@@ -85,17 +85,105 @@ t.test('server mute and deafen: MUTE_MEMBERS / DEAFEN_MEMBERS, dispatched and to
     t.equal(refused.body.code, 50013);
   }
   t.match(await store.get(guild.id, bob.id), { mute: true, deaf: true });
+  t.match(await h.storage.members.get(guild.id, bob.id), { mute: true, deaf: true }, 'kept on the member');
+  const update = await a.client.waitFor(
+    (p) => p.t === 'GUILD_MEMBER_UPDATE' && p.d.user.id === bob.id && p.d.deaf === true,
+    'GUILD_MEMBER_UPDATE: bob deafened',
+  );
+  t.match(update.d, { guild_id: guild.id, mute: true, deaf: true });
 });
 
-t.test('a server mute outlives leaving and rejoining voice', async (t) => {
+t.test(
+  'a server mute is the member’s: GET member shows it, and it outlives leaving and rejoining voice',
+  async (t) => {
+    const { alice, bob, guild, a, b } = await setUp();
+    const muted = await h.request(alice, 'PATCH', patchPath(guild.id, bob.id), { mute: true });
+    t.equal(muted.status, 200);
+    t.match(muted.body, { mute: true, deaf: false });
+    const got = await h.request(alice, 'GET', patchPath(guild.id, bob.id));
+    t.match(got.body, { user: { id: bob.id }, mute: true, deaf: false }, 'GET member');
+    const list = await h.request(alice, 'GET', `/api/v10/guilds/${guild.id}/members?limit=10`);
+    t.match(
+      // biome-ignore lint/suspicious/noExplicitAny: the JSON the route answered
+      list.body.find((m: any) => m.user.id === bob.id),
+      { mute: true, deaf: false },
+      'the member list',
+    );
+
+    voiceState(b.client, guild.id, null);
+    const from = a.client.received.length;
+    await waitVoiceUpdate(a.client, bob.id, null);
+    const fromB = b.client.received.length;
+    voiceState(b.client, guild.id, guild.voice);
+    const back = await waitVoiceUpdate(a.client, bob.id, guild.voice, from);
+    t.match(back.d, { mute: true, deaf: false, member: { mute: true, deaf: false } }, 'rejoined muted');
+    const server = await waitServerUpdate(b.client, fromB);
+    t.match(
+      await new VoiceTokenVerifier(INTERNAL_SECRET, 'voice-mod').verify(server.d.token),
+      { ok: true, grant: { userId: bob.id, mute: true } },
+      'the voice server learns it from the token',
+    );
+
+    // A new session's GUILD_CREATE is built from the stored members: bob is muted there too.
+    const fresh = await w.identify(alice);
+    const created = fresh.guildCreates.find((g) => g.d.id === guild.id);
+    t.match(
+      // biome-ignore lint/suspicious/noExplicitAny: the JSON the gateway sent
+      created?.d.members.find((m: any) => m.user.id === bob.id),
+      { mute: true, deaf: false },
+      'GUILD_CREATE members',
+    );
+  },
+);
+
+t.test('unmuting (mute: false) clears the server mute on the member and in voice', async (t) => {
   const { alice, bob, guild, a, b } = await setUp();
-  await h.request(alice, 'PATCH', patchPath(guild.id, bob.id), { mute: true });
-  voiceState(b.client, guild.id, null);
+  await h.request(alice, 'PATCH', patchPath(guild.id, bob.id), { mute: true, deaf: true });
+  await a.client.waitFor(
+    (p) => p.t === 'VOICE_STATE_UPDATE' && p.d.user_id === bob.id && p.d.mute && p.d.deaf,
+    'bob server-muted and deafened',
+  );
   const from = a.client.received.length;
-  await waitVoiceUpdate(a.client, bob.id, null);
+  const unmuted = await h.request(alice, 'PATCH', patchPath(guild.id, bob.id), { mute: false });
+  t.equal(unmuted.status, 200);
+  t.match(unmuted.body, { mute: false, deaf: true });
+  const seen = await a.client.waitFor(
+    (p) => p.t === 'VOICE_STATE_UPDATE' && p.d.user_id === bob.id && p.d.mute === false,
+    'bob unmuted',
+    5_000,
+    from,
+  );
+  t.match(seen.d, { channel_id: guild.voice, mute: false, deaf: true, member: { mute: false, deaf: true } });
+  t.match((await h.request(alice, 'GET', patchPath(guild.id, bob.id))).body, { mute: false, deaf: true });
+
+  voiceState(b.client, guild.id, null);
+  await waitVoiceUpdate(a.client, bob.id, null, from);
+  const rejoinFrom = a.client.received.length;
   voiceState(b.client, guild.id, guild.voice);
-  const back = await waitVoiceUpdate(a.client, bob.id, guild.voice, from);
-  t.equal(back.d.mute, true);
+  const back = await waitVoiceUpdate(a.client, bob.id, guild.voice, rejoinFrom);
+  t.match(back.d, { mute: false, deaf: true }, 'rejoined unmuted, still deafened');
+});
+
+t.test('a nick and a mute in one PATCH are one member update', async (t) => {
+  const { alice, bob, guild } = await setUp();
+  const from = h.events.length;
+  const res = await h.request(alice, 'PATCH', patchPath(guild.id, bob.id), { nick: 'Bobby', mute: true });
+  t.equal(res.status, 200);
+  t.match(res.body, { nick: 'Bobby', mute: true, deaf: false });
+  const updates = h.events
+    .slice(from)
+    .filter((e) => e.event.t === 'GUILD_MEMBER_UPDATE' && e.event.guildId === guild.id);
+  t.equal(updates.length, 1);
+  t.match(updates[0]?.event.d, { nick: 'Bobby', mute: true });
+});
+
+t.test('a member who leaves the guild and joins again is a new member: not muted', async (t) => {
+  const { alice, bob, guild, a } = await setUp();
+  await h.request(alice, 'PATCH', patchPath(guild.id, bob.id), { mute: true, deaf: true });
+  t.equal((await h.request(alice, 'DELETE', patchPath(guild.id, bob.id))).status, 204);
+  await waitVoiceUpdate(a.client, bob.id, null);
+  await w.join(guild, alice, bob);
+  t.match((await h.request(alice, 'GET', patchPath(guild.id, bob.id))).body, { mute: false, deaf: false });
 });
 
 t.test(
@@ -110,14 +198,26 @@ t.test(
     }
     const noPermission = await h.request(carol, 'PATCH', patchPath(guild.id, dave.id), { mute: true });
     t.equal(noPermission.status, 403);
+    t.match(
+      (await h.request(alice, 'GET', patchPath(guild.id, dave.id))).body,
+      { mute: false, deaf: false },
+      'nothing was written',
+    );
   },
 );
 
 t.test('a refused voice change leaves the rest of the patch unwritten', async (t) => {
   const { alice, dave, guild } = await setUp();
+  const from = h.events.length;
   const res = await h.request(alice, 'PATCH', patchPath(guild.id, dave.id), { nick: 'Davey', mute: true });
   t.equal(res.status, 400);
-  t.equal((await h.storage.members.get(guild.id, dave.id))?.nick, null);
+  t.equal(res.body.code, 40032);
+  t.match(await h.storage.members.get(guild.id, dave.id), { nick: null, mute: false, deaf: false });
+  t.equal(
+    h.events.slice(from).filter((e) => e.event.t === 'GUILD_MEMBER_UPDATE').length,
+    0,
+    'no GUILD_MEMBER_UPDATE',
+  );
 });
 
 t.test(

@@ -119,10 +119,14 @@ t.test('members, invites and bans use ISO timestamps and nested users', async (t
       roleIds: ['7'],
       joinedAt: T,
       communicationDisabledUntil: T + 1000,
+      mute: true,
+      deaf: false,
     },
     users,
   );
   t.equal(m.joined_at, '2026-01-02T03:04:05.000Z');
+  t.equal(m.mute, true, 'server mute is the member record’s');
+  t.equal(m.deaf, false);
   t.equal(m.communication_disabled_until, '2026-01-02T03:04:06.000Z');
   t.equal(m.user.id, '11');
   t.same(m.roles, ['7']);

@@ -173,6 +173,9 @@ export interface MemberDoc {
   roleIds: string[];
   joinedAt: number;
   communicationDisabledUntil: number | null;
+  /** Absent on documents written before server mute/deafen moved onto the member: read as false. */
+  mute?: boolean;
+  deaf?: boolean;
 }
 
 export function pairId(a: bigint | string, b: bigint | string): string {
@@ -191,6 +194,8 @@ export function memberToDoc(m: MemberRecord): MemberDoc {
     roleIds: [...m.roleIds],
     joinedAt: m.joinedAt,
     communicationDisabledUntil: m.communicationDisabledUntil,
+    mute: m.mute,
+    deaf: m.deaf,
   };
 }
 
@@ -202,6 +207,8 @@ export function memberFromDoc(d: MemberDoc): MemberRecord {
     roleIds: [...d.roleIds],
     joinedAt: d.joinedAt,
     communicationDisabledUntil: d.communicationDisabledUntil,
+    mute: d.mute === true,
+    deaf: d.deaf === true,
   };
 }
 

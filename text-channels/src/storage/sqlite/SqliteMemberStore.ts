@@ -4,7 +4,7 @@ import type { MemberStore } from '../ports.js';
 import type { MemberRecord } from '../records.js';
 import { afterKey, lookupKey, lookupKeys, writeKey } from '../snowflakeKey.js';
 import { MEMBER_UPDATABLE as UPDATABLE } from '../updatableFields.js';
-import { decodeList, encodeList, keyList } from './json.js';
+import { bool, decodeList, encodeList, keyList } from './json.js';
 import { sqliteCall } from './sqliteErrors.js';
 
 interface MemberRow {
@@ -14,6 +14,8 @@ interface MemberRow {
   role_ids: string | null;
   joined_at: number;
   communication_disabled_until: number | null;
+  mute: number;
+  deaf: number;
 }
 
 interface MemberParams {
@@ -23,12 +25,14 @@ interface MemberParams {
   role_ids: string | null;
   joined_at: number;
   communication_disabled_until: number | null;
+  mute: number;
+  deaf: number;
 }
 
 type MemberPatch = Parameters<MemberStore['update']>[2];
 
 const COLUMNS = `CAST(guild_id AS TEXT) AS guild_id, CAST(user_id AS TEXT) AS user_id, nick, role_ids, joined_at,
-  communication_disabled_until`;
+  communication_disabled_until, mute, deaf`;
 
 export class SqliteMemberStore implements MemberStore {
   readonly #state: StorageState;
@@ -45,8 +49,8 @@ export class SqliteMemberStore implements MemberStore {
   constructor(db: Database, state: StorageState) {
     this.#state = state;
     this.#insert = db.prepare(
-      `INSERT INTO members (guild_id, user_id, nick, role_ids, joined_at, communication_disabled_until)
-        VALUES (@guild_id, @user_id, @nick, @role_ids, @joined_at, @communication_disabled_until)`,
+      `INSERT INTO members (guild_id, user_id, nick, role_ids, joined_at, communication_disabled_until, mute, deaf)
+        VALUES (@guild_id, @user_id, @nick, @role_ids, @joined_at, @communication_disabled_until, @mute, @deaf)`,
     );
     this.#get = db.prepare(`SELECT ${COLUMNS} FROM members WHERE guild_id = ? AND user_id = ?`);
     this.#list = db.prepare(
@@ -59,7 +63,7 @@ export class SqliteMemberStore implements MemberStore {
     this.#count = db.prepare('SELECT count(*) AS n FROM members WHERE guild_id = ?');
     this.#write = db.prepare(
       `UPDATE members SET nick = @nick, role_ids = @role_ids,
-        communication_disabled_until = @communication_disabled_until
+        communication_disabled_until = @communication_disabled_until, mute = @mute, deaf = @deaf
         WHERE guild_id = @guild_id AND user_id = @user_id`,
     );
     this.#update = db.transaction((guild: bigint, user: bigint, patch: MemberPatch) => {
@@ -142,6 +146,8 @@ function toParams(member: MemberRecord): MemberParams {
     role_ids: encodeList(member.roleIds),
     joined_at: member.joinedAt,
     communication_disabled_until: member.communicationDisabledUntil,
+    mute: member.mute ? 1 : 0,
+    deaf: member.deaf ? 1 : 0,
   };
 }
 
@@ -153,5 +159,7 @@ function toRecord(row: MemberRow): MemberRecord {
     roleIds: decodeList<string>(row.role_ids),
     joinedAt: row.joined_at,
     communicationDisabledUntil: row.communication_disabled_until,
+    mute: bool(row.mute),
+    deaf: bool(row.deaf),
   };
 }

@@ -183,6 +183,16 @@ export const textMigrations: readonly SqliteMigration[] = [
         CREATE INDEX read_states_channel ON read_states (channel_id);
       `),
   },
+  {
+    version: 2,
+    description: 'members.mute and members.deaf (server mute / deafen kept on the member)',
+    // Existing members were never server-muted as far as the database knows: 0 is their value.
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE members ADD COLUMN mute INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE members ADD COLUMN deaf INTEGER NOT NULL DEFAULT 0;
+      `),
+  },
 ];
 
 /** The schema version this build writes. */

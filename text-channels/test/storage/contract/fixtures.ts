@@ -112,6 +112,8 @@ export function aMember(guildId: string, overrides: Partial<MemberRecord> = {}):
     roleIds: [],
     joinedAt: T0,
     communicationDisabledUntil: null,
+    mute: false,
+    deaf: false,
     ...overrides,
   };
 }

@@ -23,6 +23,8 @@ export function membershipContract(t: Test, open: OpenTextStorage): void {
       nick: 'Ada',
       roleIds: [nextId(), nextId()],
       communicationDisabledUntil: 9,
+      mute: true,
+      deaf: false,
     });
     await s.members.add(member);
     t.same(await s.members.get(guild.id, member.userId), member);
@@ -95,6 +97,32 @@ export function membershipContract(t: Test, open: OpenTextStorage): void {
     );
     t.same(await s.members.get(guild.id, member.userId), expected);
     t.equal(await s.members.update(guild.id, nextId(), { nick: 'x' }), null);
+  });
+
+  t.test('a new member is neither server-muted nor deafened until a patch says so', async (t) => {
+    const s = await fresh(t, open);
+    const guild = aGuild();
+    const member = aMember(guild.id, { nick: 'Ada', roleIds: [nextId()], communicationDisabledUntil: T0 });
+    await s.members.add(member);
+    t.match(await s.members.get(guild.id, member.userId), { mute: false, deaf: false });
+
+    const muted = { ...member, mute: true };
+    t.same(await s.members.update(guild.id, member.userId, { mute: true }), muted, 'other fields untouched');
+    t.same(await s.members.get(guild.id, member.userId), muted);
+    t.same((await s.members.list(guild.id, { limit: 10 }))[0], muted, 'list reads them too');
+    t.same((await s.members.getMany(guild.id, [member.userId]))[0], muted, 'getMany reads them too');
+
+    const both = { ...muted, deaf: true };
+    t.same(await s.members.update(guild.id, member.userId, { deaf: true }), both);
+    const renamed = { ...both, nick: 'Bea' };
+    t.same(
+      await s.members.update(guild.id, member.userId, { nick: 'Bea' }),
+      renamed,
+      'a nick patch keeps them',
+    );
+    const unmuted = { ...renamed, mute: false };
+    t.same(await s.members.update(guild.id, member.userId, { mute: false }), unmuted);
+    t.same(await s.members.get(guild.id, member.userId), unmuted, 'unmuted, still deafened');
   });
 
   t.test('members.remove ends a membership once', async (t) => {

@@ -19,7 +19,7 @@ import { aChannel, aGuild, aMember, aMessage, anInvite } from '../contract/fixtu
 t.test('records survive the round trip through their MongoDB documents', async (t) => {
   const guild = aGuild({ systemChannelId: '123' });
   t.same(guildFromDoc(guildToDoc(guild)), guild);
-  const member = aMember(guild.id, { roleIds: ['1', '2'], nick: 'n' });
+  const member = aMember(guild.id, { roleIds: ['1', '2'], nick: 'n', mute: true });
   t.same(memberFromDoc(memberToDoc(member)), member);
   const invite = anInvite(guild.id, '77', { expiresAt: 5 });
   t.same(inviteFromDoc(inviteToDoc(invite)), invite);
@@ -45,6 +45,14 @@ t.test('Snowflakes that MongoDB must order are int64 keys, and ids are canonical
   t.equal(member.userKey, 99n);
   t.equal(doc.embeds, null, 'no embeds, no JSON');
 });
+
+t.test(
+  'a member document written before mute/deaf existed reads as neither muted nor deafened',
+  async (t) => {
+    const { mute: _mute, deaf: _deaf, ...older } = memberToDoc(aMember('5', { userId: '99' }));
+    t.match(memberFromDoc(older), { guildId: '5', userId: '99', mute: false, deaf: false });
+  },
+);
 
 t.test('int64 keys of channels and read states come back as decimal strings', async (t) => {
   const channel = aChannel('1', { lastMessageId: '9' });
