@@ -13,6 +13,8 @@ const needed = [
   { binary: 'turnserver', pkg: 'coturn' },
   { binary: 'espeak-ng', pkg: 'espeak-ng' },
   { binary: 'sox', pkg: 'sox' },
+  // voice-channels/test/browser: a real browser joins a call, to catch what werift-to-werift tests cannot.
+  { binary: 'chromium', pkg: 'chromium' },
 ];
 
 const missing = needed.filter(({ binary }) => spawnSync('sh', ['-c', `command -v ${binary}`]).status !== 0);
