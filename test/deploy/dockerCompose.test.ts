@@ -241,8 +241,40 @@ t.test(
       }
     }
     t.equal(new Set(workerIds).size, workerIds.length, 'every instance has its own Snowflake worker id');
-    t.notOk(workerIds.includes(0), 'worker id 0 is the gateway’s');
+    t.notOk(workerIds.includes(0), 'worker ids from 1, as in k8s (ordinal + 1)');
     t.equal(new Set(instanceIds).size, instanceIds.length, 'every instance has its own instance id');
+  },
+);
+
+t.test(
+  'every instance of a service that mints Snowflake ids has its own WORKER_ID',
+  { skip: !hasCompose && 'docker-compose is not installed' },
+  async (t) => {
+    const result = composeConfig(t, { ...secrets, ...required });
+    t.equal(result.status, 0, result.stderr);
+    const config = parse(result.stdout) as ComposeConfig;
+    // Instances are found by the image they run, so a third one added later is checked too. Only
+    // within one service: the Snowflake's service bits tell the gateway's ids from text-channels'.
+    const minting = [
+      { image: 'gateway', expected: GATEWAYS, parse: parseGatewayConfig },
+      { image: 'text-channels', expected: TEXT_CHANNELS, parse: parseTextConfig },
+    ];
+    for (const { image, expected, parse: parseConfig } of minting) {
+      const instances = Object.entries(config.services).filter(([, s]) =>
+        (s.image ?? '').startsWith(`driftway/${image}:`),
+      );
+      t.same(instances.map(([name]) => name).sort(), expected, `every driftway/${image} instance`);
+      const owner = new Map<number, string>();
+      for (const [name, service] of instances) {
+        const env = service.environment ?? {};
+        t.match(env.WORKER_ID, /^\d+$/, `${name} sets WORKER_ID explicitly (no shared default)`);
+        const { workerId } = parseConfig(env);
+        t.ok(workerId >= 0 && workerId <= 31, `${name}: worker id ${workerId} fits 5 bits`);
+        if (owner.has(workerId)) t.fail(`${name} and ${owner.get(workerId)} share worker id ${workerId}`);
+        owner.set(workerId, name);
+      }
+      t.equal(owner.size, instances.length, 'one distinct worker id per instance');
+    }
   },
 );
 

@@ -126,8 +126,8 @@ t.test(
   async (t) => {
     t.same(workloads.map((w) => `${w.kind}/${w.metadata.name}`).sort(), [
       'Deployment/coturn',
-      'Deployment/gateway',
       'Deployment/nginx',
+      'StatefulSet/gateway',
       'StatefulSet/mongo',
       'StatefulSet/redis',
       'StatefulSet/text-channels',
@@ -158,19 +158,44 @@ t.test(
   },
 );
 
-t.test('the gateway runs two replicas probed on /ready and /health', { skip }, async (t) => {
-  const gateway = find('Deployment', 'gateway') as Resource;
+const gatewaySet = () => find('StatefulSet', 'gateway') as Resource;
+const gatewayContainer = () => gatewaySet().spec?.template?.spec.containers[0] as Container;
+
+t.test('the gateway runs as a two-replica StatefulSet probed on /ready and /health', { skip }, async (t) => {
+  const gateway = gatewaySet();
+  t.ok(gateway, 'a StatefulSet (one pod per ordinal: the ordinal is its WORKER_ID)');
+  t.notOk(find('Deployment', 'gateway'), 'no Deployment runs gateway pods beside it');
   t.equal(gateway.spec?.replicas, 2);
-  const container = gateway.spec?.template?.spec.containers[0] as Container;
+  const container = gatewayContainer();
+  t.equal(container.startupProbe?.httpGet?.path, '/health');
   t.equal(container.readinessProbe?.httpGet?.path, '/ready');
   t.equal(container.livenessProbe?.httpGet?.path, '/health');
+  t.equal(gateway.spec?.podManagementPolicy, 'Parallel', 'stateless pods scale together');
+  t.same(gateway.spec?.updateStrategy, { type: 'RollingUpdate' }, 'updates roll, one pod at a time');
   const hpa = find('HorizontalPodAutoscaler', 'gateway');
-  t.same(hpa?.spec?.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'gateway' });
+  t.same(hpa?.spec?.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'gateway' });
   t.ok((hpa?.spec?.minReplicas as number) >= 2, 'autoscaling never goes below two');
+  t.ok((hpa?.spec?.maxReplicas as number) <= 32, 'nor above the 32 worker ids ordinals can take');
   const podLabels = gateway.spec?.template?.metadata.labels ?? {};
   const pdbSelector = (find('PodDisruptionBudget', 'gateway')?.spec?.selector as { matchLabels: object })
     .matchLabels;
   t.has(podLabels, pdbSelector, 'the disruption budget selects the gateway pods');
+  t.has(podLabels, find('Service', 'gateway')?.spec?.selector as object, 'the Service selects them');
+  t.has(podLabels, (gateway.spec?.selector as { matchLabels: object }).matchLabels);
+  const governing = find('Service', gateway.spec?.serviceName as string);
+  t.equal(governing?.spec?.clusterIP, 'None', 'the governing Service is headless');
+  t.has(podLabels, governing?.spec?.selector as object);
+  // Its own policy, and every policy that admits the gateway (text-channels, Redis, MongoDB).
+  t.has(podLabels, (policy('gateway') as { podSelector: { matchLabels: object } }).podSelector.matchLabels);
+  const admitting = resources
+    .filter((r) => r.kind === 'NetworkPolicy')
+    .filter((r) => rules(r.metadata.name).some((rule) => rule.from?.some((f) => peerName(f) === 'gateway')));
+  t.same(admitting.map((r) => r.metadata.name).sort(), ['mongo', 'redis', 'text-channels']);
+  for (const r of admitting)
+    for (const rule of rules(r.metadata.name))
+      for (const peer of rule.from ?? [])
+        if (peerName(peer) === 'gateway')
+          t.has(podLabels, peer.podSelector?.matchLabels as object, `${r.metadata.name} admits the pods`);
 });
 
 t.test(
@@ -180,7 +205,7 @@ t.test(
     const config = generated('ConfigMap', 'gateway-config');
     const secret = generated('Secret', 'driftway-secrets');
     t.ok(config && secret, 'both are generated (hash-suffixed names roll the pods on change)');
-    const container = find('Deployment', 'gateway')?.spec?.template?.spec.containers[0] as Container;
+    const container = gatewayContainer();
     t.same(container.envFrom, [{ configMapRef: { name: config?.metadata.name } }]);
     const secretKeys = Object.keys(secret?.data ?? {});
     for (const e of container.env ?? []) {
@@ -189,13 +214,19 @@ t.test(
       t.equal(ref.name, secret?.metadata.name, `${e.name} comes from the generated Secret`);
       t.ok(secretKeys.includes(ref.key), `the Secret has ${ref.key}`);
     }
-    const known = new Set([...Object.keys(GatewayEnv.properties), 'REDIS_PASSWORD', 'MONGO_PASSWORD']);
+    const known = new Set([
+      ...Object.keys(GatewayEnv.properties),
+      'POD_NAME',
+      'REDIS_PASSWORD',
+      'MONGO_PASSWORD',
+    ]);
     const names = [...Object.keys(config?.data ?? {}), ...(container.env ?? []).map((e) => e.name)];
     t.same(
       names.filter((n) => !known.has(n)),
       [],
       'no misspelt or unknown gateway variable',
     );
+    t.notOk(names.includes('WORKER_ID'), 'WORKER_ID comes from the pod name only (one value for all pods)');
   },
 );
 
@@ -339,11 +370,16 @@ function podEnv(
   return env;
 }
 
+/** What text-channels itself would have started with in the pod with this name. */
+function startTextPod(t: Test, podName: string, secretOverrides: Record<string, string> = {}) {
+  return startContainer(t, textContainer(), textPodEnv(podName, secretOverrides));
+}
+
 /**
  * Runs the container's command and args as kubelet would, with `node` replaced by a stub that
- * reports its arguments and environment: what text-channels itself would have started with.
+ * reports its arguments and environment: what the service itself would have started with.
  */
-function startTextPod(t: Test, podName: string, secretOverrides: Record<string, string> = {}) {
+function startContainer(t: Test, container: Container, env: Record<string, string>) {
   const dir = mkdtempSync(join(tmpdir(), 'driftway-k8s-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const stub = join(dir, 'node');
@@ -352,8 +388,6 @@ function startTextPod(t: Test, podName: string, secretOverrides: Record<string, 
     `#!/bin/sh\nexec "${process.execPath}" -e 'process.stdout.write(JSON.stringify({ argv: process.argv.slice(1), env: process.env }))' -- "$@"\n`,
   );
   chmodSync(stub, 0o755);
-  const container = textContainer();
-  const env = textPodEnv(podName, secretOverrides);
   const argv = [...(container.command ?? []), ...(container.args ?? [])].map((a) => kubeExpand(a, env));
   const result = spawnSync(argv[0] as string, argv.slice(1), {
     env: { ...env, PATH: `${dir}:/usr/bin:/bin` },
@@ -432,6 +466,88 @@ t.test(
     const beyond = startTextPod(t, 'text-channels-31', realSecrets);
     t.throws(() => parseTextConfig(beyond.started?.env ?? {}), /WORKER_ID/);
     const unnamed = startTextPod(t, 'text-channels', realSecrets);
+    t.equal(unnamed.status, 78, 'a pod name without an ordinal stops the container');
+    t.match(unnamed.stderr, /no StatefulSet ordinal/);
+  },
+);
+
+const gatewaySecrets = {
+  ...realSecrets,
+  JWT_PRIVATE_KEYS: '[{"kty":"OKP","crv":"Ed25519","kid":"k1","x":"x","d":"d"}]',
+};
+/** What the gateway itself would have started with in the pod with this name. */
+const startGatewayPod = (t: Test, podName: string, extraEnv: Record<string, string> = {}) =>
+  startContainer(t, gatewayContainer(), {
+    ...podEnv(gatewayContainer(), { name: podName, ip: '10.0.0.1' }, gatewaySecrets),
+    ...extraEnv,
+  });
+/** The image's CMD, which the StatefulSet's command must end by exec-ing. */
+const gatewayImageCmd = () => {
+  const line = readFileSync(join(REPO_ROOT, 'gateway', 'Dockerfile'), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('CMD '));
+  return JSON.parse(line?.slice(4) ?? '[]') as string[];
+};
+
+t.test(
+  'each gateway pod starts with its own worker id, its ordinal: no two gateway pods can share one',
+  { skip },
+  async (t) => {
+    const statefulSet = gatewaySet();
+    const hpa = find('HorizontalPodAutoscaler', 'gateway');
+    const maxReplicas = hpa?.spec?.maxReplicas as number;
+    // Which ordinals can exist: 0..replicas-1, the replicas never above the HPA's maximum, which
+    // stays within the 32 values of WORKER_ID's 5 bits.
+    t.notOk(statefulSet.spec?.ordinals, 'ordinals start at 0');
+    t.ok((statefulSet.spec?.replicas as number) <= maxReplicas);
+    t.ok(maxReplicas <= 32, `maxReplicas ${maxReplicas} ≤ 32`);
+    // Only this StatefulSet runs gateway pods (a Deployment's would all mint with the default 0).
+    t.same(
+      workloads
+        .filter((w) => w.spec?.template?.metadata.labels['app.kubernetes.io/name'] === 'gateway')
+        .map((w) => `${w.kind}/${w.metadata.name}`),
+      ['StatefulSet/gateway'],
+    );
+
+    const [node, ...entry] = gatewayImageCmd();
+    t.equal(node, 'node');
+    const script = (gatewayContainer().args ?? []).join('\n').trim().split('\n');
+    t.equal(script.at(-1)?.trim(), `exec ${gatewayImageCmd().join(' ')}`, 'execs the image’s CMD');
+    const seen = new Map<number, string>();
+    // Every ordinal a StatefulSet of up to 32 pods can have, so a higher maxReplicas (up to 32)
+    // stays covered too.
+    const WORKER_IDS = 32;
+    for (let ordinal = 0; ordinal < WORKER_IDS; ordinal++) {
+      const pod = `gateway-${ordinal}`;
+      const { status, stderr, started } = startGatewayPod(t, pod);
+      t.equal(status, 0, stderr);
+      t.same(started?.argv, entry, `${pod} runs the image’s entry point`);
+      // The gateway's own start-up validation accepts it.
+      const config = parseGatewayConfig(started?.env ?? {});
+      t.equal(config.workerId, ordinal, `${pod} has worker id ${ordinal}`);
+      t.ok(config.workerId >= 0 && config.workerId <= 31, 'within the 5 bits');
+      if (seen.has(config.workerId)) t.fail(`${pod} and ${seen.get(config.workerId)} share a worker id`);
+      seen.set(config.workerId, pod);
+      if (ordinal === 0) {
+        t.equal(config.mode, 'production');
+        t.equal(config.host, '0.0.0.0');
+        t.same(config.bus, { kind: 'redis', url: 'redis://:REPLACE_ME@redis:6379' }, 'passwords expanded');
+        t.equal(config.storage.kind, 'mongo');
+      }
+    }
+    t.equal(seen.size, WORKER_IDS, 'one distinct worker id per ordinal');
+    for (let ordinal = 0; ordinal < maxReplicas; ordinal++)
+      t.ok(seen.has(ordinal), `the autoscaler's pod gateway-${ordinal} has its own worker id`);
+
+    // A WORKER_ID reaching the container another way (an overlay's ConfigMap) cannot give two pods
+    // the same one: the ordinal wins.
+    const overridden = startGatewayPod(t, 'gateway-5', { WORKER_ID: '0' });
+    t.equal(parseGatewayConfig(overridden.started?.env ?? {}).workerId, 5, 'the ordinal wins');
+    // Ordinal 32 cannot be encoded: it stops at start, naming the variable.
+    const beyond = startGatewayPod(t, 'gateway-32');
+    t.equal(beyond.status, 0, beyond.stderr);
+    t.throws(() => parseGatewayConfig(beyond.started?.env ?? {}), /WORKER_ID/);
+    const unnamed = startGatewayPod(t, 'gateway');
     t.equal(unnamed.status, 78, 'a pod name without an ordinal stops the container');
     t.match(unnamed.stderr, /no StatefulSet ordinal/);
   },
