@@ -23,7 +23,15 @@ export class EngineContext {
     consumers: 0,
     peerConnections: 0,
   };
-  readonly counters: MediaCounters = { rtpReceived: 0, rtpForwarded: 0, rtpLost: 0, rtpRetransmitted: 0 };
+  readonly counters: MediaCounters = {
+    rtpReceived: 0,
+    rtpForwarded: 0,
+    rtpLost: 0,
+    rtpRetransmitted: 0,
+    rtcpSenderReports: 0,
+  };
+  /** Live sender-report timers: one per transport that has negotiated a consumer, until it closes. */
+  reportTimers = 0;
   private readonly closing = new Set<Promise<void>>();
   private gate: Promise<unknown> = Promise.resolve();
   private portCursor: number;

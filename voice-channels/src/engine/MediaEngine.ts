@@ -43,6 +43,8 @@ export interface MediaCounters {
   rtpLost: number;
   /** RTP packets sent again in answer to a consumer's NACK. */
   rtpRetransmitted: number;
+  /** RTCP sender reports sent to consumers (one per consumer's stream per report). */
+  rtcpSenderReports: number;
 }
 
 /** A mediasoup-style error with a stable code, for the signalling layer to map onto its own errors. */
@@ -142,6 +144,11 @@ export interface Consumer extends Closable {
    */
   readonly mid: string | null;
   readonly paused: boolean;
+  /**
+   * Round-trip time to the consuming client in seconds, from its RTCP receiver reports about this
+   * stream (RFC 3550 LSR/DLSR, answering the server's sender reports); undefined until one arrives.
+   */
+  readonly roundTripTime: number | undefined;
   /** Paused consumers send nothing (the consuming participant is deafened). */
   pause(): void;
   resume(): void;

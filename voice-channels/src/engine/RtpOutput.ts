@@ -46,6 +46,13 @@ export class RtpOutput {
     return this.dtls.state === 'connected';
   }
 
+  /** Whether anything may be sent now: DTLS connected and ICE consent fresh (RFC 7675). */
+  get canSend(): boolean {
+    const dtls = this.dtls;
+    if (dtls.state !== 'connected') return false;
+    return (dtls.iceTransport.connection as unknown as IceConnectionInternals).canSendApplicationData();
+  }
+
   /** Sends one packet; false when the transport cannot send (not connected, consent expired). */
   send(
     stream: SrtpStream,

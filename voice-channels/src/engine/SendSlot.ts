@@ -7,6 +7,9 @@ import type { MediaCounters } from './MediaEngine.js';
 import { OPUS_PAYLOAD_TYPE } from './peerConfig.js';
 import { RtpOutput } from './RtpOutput.js';
 
+/** Opus's RTP clock is 48 kHz whatever the audio's bandwidth (RFC 7587 §4.1). */
+const OPUS_CLOCK_PER_MS = 48;
+
 /**
  * One sendonly transceiver on a participant's PeerConnection, carrying one consumer at a time. When
  * its consumer closes, the transceiver goes inactive and waits for the next consumer on the same
@@ -16,7 +19,9 @@ import { RtpOutput } from './RtpOutput.js';
  * Packets bypass werift's RTCRtpSender (which parses or clones each packet and rebuilds its header
  * extensions) and go out through RtpOutput. The sender still receives the consumer's RTCP, and its
  * NACKs are answered here from a small per-consumer buffer (the sender's own cache stays empty
- * because nothing goes through sendRtp).
+ * because nothing goes through sendRtp). For the same reason werift never sends this SSRC's RTCP
+ * sender reports: the slot keeps the statistics (plain number fields, updated per packet without
+ * allocating) and SenderReports sends them.
  */
 export class SendSlot {
   readonly rewriter = new RtpRewriter();
@@ -31,6 +36,18 @@ export class SendSlot {
   private payloadType = OPUS_PAYLOAD_TYPE;
   private levelId = 0;
   private output: RtpOutput | null = null;
+  /** RFC 3550 sender statistics of this SSRC since its first packet (consumers that reuse the slot continue them). */
+  packetsSent = 0;
+  /** Payload octets sent (RFC 3550 §6.4.1: RTP headers and padding are not counted). */
+  octetsSent = 0;
+  /** `packetsSent` when the last sender report went out: a slot that sent nothing since is skipped. */
+  reportedPackets = 0;
+  /** Seconds, from the client's receiver reports about this SSRC (LSR/DLSR); undefined until one echoes a report. */
+  roundTripTime: number | undefined = undefined;
+  /** Sequence number and output timestamp of the newest packet sent, and when it was sent. */
+  private newestSeq = 0;
+  private newestTimestamp = 0;
+  private newestAt = 0;
 
   constructor(
     readonly transceiver: RTCRtpTransceiver,
@@ -38,6 +55,10 @@ export class SendSlot {
   ) {
     this.stream = new SrtpStream(transceiver.sender.ssrc);
     transceiver.sender.onGenericNack.subscribe((nack: GenericNack) => this.retransmit(nack.lost));
+  }
+
+  get ssrc(): number {
+    return this.stream.ssrc;
   }
 
   get mid(): string | null {
@@ -90,17 +111,38 @@ export class SendSlot {
     if (!this.sending || output === null || !output.ready) return false;
     const rewriter = this.rewriter;
     if (!rewriter.rewrite(seq, timestamp, now)) return false;
-    this.buffer.store(rewriter.seq, rewriter.timestamp, marker, payload, audioLevel, now);
-    return output.send(
+    const outSeq = rewriter.seq;
+    const outTimestamp = rewriter.timestamp;
+    this.buffer.store(outSeq, outTimestamp, marker, payload, audioLevel, now);
+    const sent = output.send(
       this.stream,
       this.payloadType,
-      rewriter.seq,
-      rewriter.timestamp,
+      outSeq,
+      outTimestamp,
       marker,
       this.levelId,
       audioLevel,
       payload,
     );
+    if (!sent) return false;
+    // The reports' RTP clock follows the newest packet by sequence number, not by timestamp: a late
+    // packet (reordered upstream) carries an older timestamp, and across a resync the sequence
+    // number always moves on by one while the timestamp jumps by the pause, which after half a day
+    // would read as a step back.
+    const ahead = (outSeq - this.newestSeq) & 0xffff;
+    if (this.packetsSent === 0 || (ahead !== 0 && ahead < 0x8000)) {
+      this.newestSeq = outSeq;
+      this.newestTimestamp = outTimestamp;
+      this.newestAt = now;
+    }
+    this.packetsSent++;
+    this.octetsSent += payload.length;
+    return true;
+  }
+
+  /** The output RTP timestamp at `now` (performance.now()): the newest packet's, advanced at 48 kHz. */
+  timestampAt(now: number): number {
+    return (this.newestTimestamp + Math.round((now - this.newestAt) * OPUS_CLOCK_PER_MS)) >>> 0;
   }
 
   private retransmit(lost: number[]): void {
@@ -120,7 +162,10 @@ export class SendSlot {
         p.audioLevel,
         p.payload,
       );
-      if (sent) this.counters.rtpRetransmitted++;
+      if (!sent) continue;
+      this.counters.rtpRetransmitted++;
+      this.packetsSent++;
+      this.octetsSent += p.payload.length;
     }
   }
 }

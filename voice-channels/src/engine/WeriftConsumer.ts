@@ -45,6 +45,10 @@ export class WeriftConsumer implements Consumer {
     return this._paused;
   }
 
+  get roundTripTime(): number | undefined {
+    return this.slot.roundTripTime;
+  }
+
   on<K extends keyof ConsumerEvents>(event: K, listener: (...args: ConsumerEvents[K]) => void): void {
     this.events.on(event, listener);
   }

@@ -86,6 +86,11 @@ export class WeriftEngine implements MediaEngine, RouterOwner {
     return { ...this.ctx.counters };
   }
 
+  /** Live sender-report timers (one per transport with a negotiated consumer); zero once every transport closed. */
+  get reportTimers(): number {
+    return this.ctx.reportTimers;
+  }
+
   async close(): Promise<void> {
     this._closed = true;
     for (const router of [...this.routers.values()]) router.close();

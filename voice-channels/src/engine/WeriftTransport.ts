@@ -11,6 +11,7 @@ import {
   type WebRtcTransport,
 } from './MediaEngine.js';
 import { OPUS_PAYLOAD_TYPE, preferAesCm } from './peerConfig.js';
+import { SenderReports } from './SenderReports.js';
 import { SendSlot } from './SendSlot.js';
 import { validateAnswer } from './validateAnswer.js';
 import { validateCandidate } from './validateCandidate.js';
@@ -44,6 +45,7 @@ export class WeriftTransport implements WebRtcTransport, ProducerOwner, Consumer
   private _producer: WeriftProducer | null = null;
   private micTransceiver: RTCRtpTransceiver | null = null;
   private readonly slots: SendSlot[] = [];
+  private readonly reports: SenderReports;
   private readonly events: Emitter<TransportEvents>;
   private _state: TransportState = 'new';
   private _closed = false;
@@ -69,6 +71,7 @@ export class WeriftTransport implements WebRtcTransport, ProducerOwner, Consumer
     private readonly owner: TransportOwner,
   ) {
     this.events = new Emitter(ctx.reportListenerError);
+    this.reports = new SenderReports(this.slots, pc.cname, ctx);
     pc.onIceCandidate.subscribe((candidate) => this.localCandidate(candidate));
     pc.connectionStateChange.subscribe((state) => this.connectionStateChanged(state));
   }
@@ -147,6 +150,9 @@ export class WeriftTransport implements WebRtcTransport, ProducerOwner, Consumer
     this.offersAnswered = pending.round;
     this.remoteApplied = true;
     for (const slot of this.slots) slot.negotiated();
+    // Everything is bundled (max-bundle): one DTLS transport carries every slot.
+    const dtls = this.slots[0]?.transceiver.sender.dtlsTransport;
+    if (dtls) this.reports.start(dtls);
     this._producer?.negotiated();
     await this.applyQueuedCandidates();
     if (this.dirty) this.scheduleNegotiation();
@@ -171,6 +177,7 @@ export class WeriftTransport implements WebRtcTransport, ProducerOwner, Consumer
   close(): void {
     if (this._closed) return;
     this._closed = true;
+    this.reports.stop();
     this._producer?.close();
     for (const consumer of [...this.consumers.values()]) consumer.close();
     this.pendingOffer = null;

@@ -221,6 +221,17 @@ t.test('a real Chromium talks and listens in a voice room with werift participan
       Number(inbound.totalAudioEnergy) >= SPOKEN_ENERGY / 2,
       `decoded audio is speech, not silence (energy ${inbound.totalAudioEnergy}, sent ${SPOKEN_ENERGY})`,
     );
+    // Chromium builds remote-outbound-rtp from the server's RTCP sender reports (SenderReports.ts).
+    t.ok(
+      await waitFor(
+        async () =>
+          (await chromium.stats('remote-outbound-rtp')).find(
+            (s) => s.ssrc === inbound.ssrc && Number(s.packetsSent) > 0,
+          ),
+        { timeoutMs: WAIT_MS, what: "a sender report for A's stream in Chromium's stats" },
+      ),
+      "Chromium's stats have remote-outbound-rtp for A's stream, with packetsSent > 0",
+    );
     t.ok(Number(inbound.packetsLost) <= 2, `packets lost: ${inbound.packetsLost}`);
     const codec = (await chromium.stats('codec')).find((c) => c.id === inbound.codecId);
     t.match(

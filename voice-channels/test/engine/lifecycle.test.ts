@@ -103,6 +103,7 @@ t.test('closing the router or the engine closes everything; counts return to zer
   });
   await room.engine.close();
   t.same(room.engine.counts(), zero, 'no PeerConnection left behind');
+  t.equal(room.engine.reportTimers, 0, 'no sender-report timer left behind');
   t.throws(() => room.engine.createRouter({ id: 'late' }), { code: 'CLOSED' });
 });
 

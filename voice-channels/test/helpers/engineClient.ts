@@ -4,6 +4,8 @@ import {
   type RTCIceCandidate,
   RTCPeerConnection,
   type RTCRtpTransceiver,
+  type RtcpPacket,
+  RtcpSrPacket,
   RtpHeader,
   RtpPacket,
 } from 'werift';
@@ -37,11 +39,22 @@ export interface ReceivedPacket {
   at: number;
 }
 
+/** An RTCP sender report as it arrived, with the sender info RFC 3550 §6.4.1 defines. */
+export interface ReceivedSenderReport {
+  ssrc: number;
+  ntpTimestamp: bigint;
+  rtpTimestamp: number;
+  packetCount: number;
+  octetCount: number;
+  /** performance.now() at arrival, comparable with ReceivedPacket.at. */
+  at: number;
+}
+
 export interface EngineClientOptions {
   iceServers?: IceServer[];
   iceTransportPolicy?: 'all' | 'relay';
   listenIp?: string;
-  /** Keep every received packet in `received` (default true); load generators count instead. */
+  /** Keep every received packet and sender report (default true); load generators count instead. */
   record?: boolean;
   /** SRTP protection profiles this client's DTLS offers (werift's default: AES-GCM, then AES-CM). */
   srtpProfiles?: number[];
@@ -53,6 +66,9 @@ export class EngineClient {
   readonly received = new Map<string, ReceivedPacket[]>();
   /** Remote stream id (the producer id) of each receiving m-line, from the last offer. */
   readonly streams = new Map<string, string>();
+  /** RTCP sender reports received, in arrival order. */
+  readonly senderReports: ReceivedSenderReport[] = [];
+  private readonly rtcpWatched = new Set<RTCDtlsTransport>();
   private readonly subscribed = new Set<string>();
   private readonly candidateListeners: ((candidate: IceCandidate) => void)[] = [];
   private mic: RTCRtpTransceiver | null = null;
@@ -99,6 +115,7 @@ export class EngineClient {
   async answer(offer: SessionDescription): Promise<SessionDescription> {
     await this.pc.setRemoteDescription(offer);
     dropDefaultStun(this.pc);
+    if (this.recording) for (const dtls of this.pc.dtlsTransports) this.recordSenderReports(dtls);
     for (const dtls of this.pc.dtlsTransports) {
       if (dtls.state !== 'new' || patched.has(dtls)) continue;
       patched.add(dtls);
@@ -198,6 +215,28 @@ export class EngineClient {
   async close(): Promise<void> {
     abandonDtlsHandshakes(this.pc);
     await this.pc.close();
+  }
+
+  /** The sender reports for one SSRC. */
+  senderReportsFor(ssrc: number): ReceivedSenderReport[] {
+    return this.senderReports.filter((r) => r.ssrc === ssrc);
+  }
+
+  private recordSenderReports(dtls: RTCDtlsTransport): void {
+    if (this.rtcpWatched.has(dtls)) return;
+    this.rtcpWatched.add(dtls);
+    dtls.onRtcp.subscribe((packet: RtcpPacket) => {
+      if (packet.type !== RtcpSrPacket.type) return;
+      const info = packet.senderInfo;
+      this.senderReports.push({
+        ssrc: packet.ssrc,
+        ntpTimestamp: info.ntpTimestamp,
+        rtpTimestamp: info.rtpTimestamp,
+        packetCount: info.packetCount,
+        octetCount: info.octetCount,
+        at: performance.now(),
+      });
+    });
   }
 
   private record(mid: string, transceiver: RTCRtpTransceiver): void {
