@@ -35,9 +35,9 @@ const voiceInstanceId = 'voice-local';
 
 // Started in this order, each once the previous one is ready: text-channels fetches the gateway's
 // signing keys (JWKS) at start. The internal secret both sign with is generated once under DATA_DIR
-// by whichever starts first (loadOrCreateSecret), so none is set here (voice tokens and the calls
-// between text-channels and voice-channels are keyed from it too). Each service has its ports, and
-// the gateway gets their addresses as *_UPSTREAMS.
+// by whichever starts first (loadOrCreateSecret), so none is set here (voice tokens and the service
+// calls between the services are keyed from it too). Each service has its ports, and the gateway
+// gets their addresses as *_UPSTREAMS.
 const services = [
   {
     name: 'gateway',
@@ -53,6 +53,9 @@ const services = [
       // text-channels' real-time gateway (uWebSockets.js) listens on a port of its own.
       TEXT_GATEWAY_UPSTREAMS: `http://127.0.0.1:${textWsPort}`,
       VOICE_UPSTREAMS: voiceInternalUrl,
+      // No shared bus: logouts and revoked bot keys reach text-channels' live sessions by a signed
+      // call to its REST port (retried while it is still starting).
+      TEXT_INTERNAL_URL: `http://127.0.0.1:${textHttpPort}`,
     },
   },
   {

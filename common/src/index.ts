@@ -16,6 +16,7 @@ export type { RevocationChannel, RevocationListener } from './auth/revocation/Re
 export {
   parseRevocationEvent,
   REVOCATION_CHANNEL,
+  REVOCATION_PATH,
   REVOKED_SESSIONS_KEY,
   type RevocationEvent,
   type RevokedSession,
@@ -53,6 +54,12 @@ export {
   type SignedFor,
 } from './identity/InternalIdentity.js';
 export { BOT_SCOPES, type BotScope, hasScope, isBotScope } from './identity/scopes.js';
+export {
+  SERVICE_HEADER,
+  SERVICE_PURPOSE,
+  ServiceCallError,
+  ServiceCalls,
+} from './internal/ServiceCalls.js';
 export { createLogger, type Logger, type LoggerConfig, REDACTED_PATHS } from './log/createLogger.js';
 export { createMetricsRegistry } from './metrics/createMetricsRegistry.js';
 export { createRedis, redisReady } from './redis/createRedis.js';
@@ -83,10 +90,6 @@ export {
   VoiceTokenVerifier,
 } from './voice/VoiceToken.js';
 export {
-  SERVICE_HEADER,
-  SERVICE_PURPOSE,
-  ServiceCallError,
-  ServiceCalls,
   VOICE_DISCONNECT_PATH,
   VOICE_LEFT_PATH,
   VOICE_SELF_STATE_PATH,

@@ -42,6 +42,12 @@ export const GatewayEnv = Type.Object({
    */
   TEXT_GATEWAY_UPSTREAMS: Type.String({ default: '' }),
   VOICE_UPSTREAMS: Type.String({ default: '' }),
+  /**
+   * BUS=local only: text-channels' REST base URL, where each revocation (logout, bot key revoked…)
+   * is also delivered, since without Redis nothing else carries it to text-channels' sessions.
+   * Unset: revocations stay in this process.
+   */
+  TEXT_INTERNAL_URL: Type.Optional(Type.String()),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   UPSTREAM_HEALTH_INTERVAL_MS: Type.Integer({ minimum: 100, default: 2_000 }),
   BREAKER_ERROR_PERCENT: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
@@ -79,6 +85,8 @@ export interface GatewayConfig {
   upstreams: { text: string[]; voice: string[] };
   /** Where /gateway upgrades go when they do not share the REST instances (empty: they do). */
   textGatewayUpstreams: string[];
+  /** BUS=local: where revocations are delivered to text-channels (null: nowhere). */
+  textInternalUrl: string | null;
   upstreamTimeoutMs: number;
   upstreamHealthIntervalMs: number;
   breaker: { errorPercent: number; volumeThreshold: number; resetMs: number };
@@ -109,16 +117,21 @@ export function parseGatewayConfig(env: Record<string, string | undefined> = pro
     if (!privateKeys) fail('JWT_PRIVATE_KEYS', 'is required when MODE=production');
     if (!e.INTERNAL_SECRET) fail('INTERNAL_SECRET', 'is required when MODE=production');
   }
+  const httpOrigin = (variable: string, u: string) => {
+    try {
+      const url = new URL(u);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+      return url.origin;
+    } catch {
+      return fail(variable, `has a bad URL: ${u}`);
+    }
+  };
   const upstreamList = (variable: string, value: string) =>
-    splitList(value).map((u) => {
-      try {
-        const url = new URL(u);
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
-        return url.origin;
-      } catch {
-        return fail(variable, `has a bad URL: ${u}`);
-      }
-    });
+    splitList(value).map((u) => httpOrigin(variable, u));
+  // With Redis, text-channels hears revocations on the shared channel: a second path would only be
+  // a leftover from an embedded set-up, so it is refused rather than silently ignored.
+  if (e.TEXT_INTERNAL_URL && e.BUS === 'redis')
+    fail('TEXT_INTERNAL_URL', 'is only used when BUS=local (with BUS=redis revocations travel over Redis)');
   return {
     host: e.GATEWAY_HOST,
     port: e.GATEWAY_PORT,
@@ -145,6 +158,7 @@ export function parseGatewayConfig(env: Record<string, string | undefined> = pro
       voice: upstreamList('VOICE_UPSTREAMS', e.VOICE_UPSTREAMS),
     },
     textGatewayUpstreams: upstreamList('TEXT_GATEWAY_UPSTREAMS', e.TEXT_GATEWAY_UPSTREAMS),
+    textInternalUrl: e.TEXT_INTERNAL_URL ? httpOrigin('TEXT_INTERNAL_URL', e.TEXT_INTERNAL_URL) : null,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     upstreamHealthIntervalMs: e.UPSTREAM_HEALTH_INTERVAL_MS,
     breaker: {

@@ -43,3 +43,21 @@ t.test('upstream lists and trusted proxies are split and normalised', async (t) 
   t.same(config.textGatewayUpstreams, [], 'no separate real-time instances unless configured');
   t.same(config.trustedProxies, ['127.0.0.1', '10.0.0.0/8']);
 });
+
+t.test('TEXT_INTERNAL_URL: unset by default, an http(s) origin, and only with BUS=local', async (t) => {
+  t.equal(parseGatewayConfig({}).textInternalUrl, null, 'revocations stay in the process by default');
+  t.equal(
+    parseGatewayConfig({ TEXT_INTERNAL_URL: 'http://127.0.0.1:3001/' }).textInternalUrl,
+    'http://127.0.0.1:3001',
+  );
+  t.throws(() => parseGatewayConfig({ TEXT_INTERNAL_URL: 'ws://x' }), /TEXT_INTERNAL_URL has a bad URL/);
+  t.throws(
+    () =>
+      parseGatewayConfig({
+        BUS: 'redis',
+        REDIS_URL: 'redis://x',
+        TEXT_INTERNAL_URL: 'http://127.0.0.1:3001',
+      }),
+    /TEXT_INTERNAL_URL is only used when BUS=local/,
+  );
+});

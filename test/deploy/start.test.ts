@@ -177,6 +177,42 @@ t.test(
   },
 );
 
+t.test(
+  'on npm start a logout closes the user’s real-time session with 4004 at once, and its token is refused',
+  { skip: notBuilt },
+  async (t) => {
+    const { gateway } = await launch(t);
+    const api = `http://${gateway}/api/v10`;
+    const { access_token: token } = await json(`${api}/auth/register`, {
+      body: { username: 'grace', email: 'grace@example.com', password: 'correct horse battery' },
+    });
+    const identify = { token, intents: 1, properties: { os: 'linux', browser: 'test', device: 'test' } };
+    const main = await openJson(t, `ws://${gateway}/gateway?v=10&encoding=json`);
+    await main.next((f) => f.op === 10, 'HELLO');
+    main.send(2, identify);
+    await main.next((f) => f.t === 'READY', 'READY');
+
+    // Two processes, no shared bus: the gateway delivers the revocation to text-channels itself.
+    const closed = once(main.socket, 'close');
+    const logout = await fetch(`${api}/auth/logout`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    t.equal(logout.status, 204);
+    const timeout = new Promise<never>((_, reject) => {
+      setTimeout(() => reject(new Error('the session was not closed within 2 s')), 2_000).unref();
+    });
+    const [code] = (await Promise.race([closed, timeout])) as [number];
+    t.equal(code, 4004, 'closed with 4004 (authentication failed)');
+
+    const again = await openJson(t, `ws://${gateway}/gateway?v=10&encoding=json`);
+    await again.next((f) => f.op === 10, 'HELLO');
+    const refused = once(again.socket, 'close');
+    again.send(2, identify);
+    t.equal(((await refused) as [number])[0], 4004, 'a new IDENTIFY with the token is refused');
+  },
+);
+
 t.test('npm start stops every service on SIGTERM and exits cleanly', { skip: notBuilt }, async (t) => {
   const { child, gateway, voicePort } = await launch(t);
   const exited = once(child, 'exit');

@@ -15,6 +15,7 @@ import { registerGatewayInfoRoutes } from './gatewayinfo/registerGatewayInfoRout
 import { registerCommunityRoutes } from './guilds/registerCommunityRoutes.js';
 import { registerMessagingRoutes } from './messages/registerMessagingRoutes.js';
 import { createAccessResolver } from './permissions/createAccessResolver.js';
+import { registerRevocationRoute } from './realtime/auth/registerRevocationRoute.js';
 import { createRealtimeServer, type RealtimeServer } from './realtime/createRealtimeServer.js';
 import type { TextContext, TextDeps } from './TextContext.js';
 import { createVoice } from './voice/createVoice.js';
@@ -84,7 +85,8 @@ export async function buildApp(config: TextConfig, deps: TextDeps): Promise<Text
   await registerCommunityRoutes(http, ctx);
   await registerMessagingRoutes(http, ctx);
   await registerGatewayInfoRoutes(http, ctx);
-  registerVoiceRoutes(http, voice, new ServiceCalls(config.internalSecret));
+  const calls = new ServiceCalls(config.internalSecret);
+  registerVoiceRoutes(http, voice, calls);
   http.get('/metrics', { config: { auth: 'none' } }, async (_request, reply) => {
     reply.type(metrics.contentType);
     return metrics.metrics();
@@ -92,6 +94,7 @@ export async function buildApp(config: TextConfig, deps: TextDeps): Promise<Text
   registerHealthRoutes(http, ctx.readiness);
 
   const realtime = createRealtimeServer(ctx);
+  registerRevocationRoute(http, calls, realtime);
   let closing: Promise<void> | null = null;
   return {
     http,

@@ -1,8 +1,11 @@
 import {
   AccessTokenVerifier,
+  ConfigError,
   LocalRevocationChannel,
   RedisRevocationChannel,
+  type RevocationChannel,
   RevocationRegistry,
+  ServiceCalls,
 } from '@driftway/common';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../GatewayContext.js';
@@ -13,6 +16,8 @@ import { BotTokenAuthenticator } from './BotTokenAuthenticator.js';
 import { type AuthenticationHooks, createAuthHooks } from './createAuthHooks.js';
 import { KeyRing } from './KeyRing.js';
 import { PasswordHasher } from './PasswordHasher.js';
+import { RelayedRevocationChannel } from './RelayedRevocationChannel.js';
+import { RevocationRelay } from './RevocationRelay.js';
 import { registerApplicationRoutes } from './routes/applicationRoutes.js';
 import { registerAuthRoutes } from './routes/authRoutes.js';
 import { registerJwksRoute } from './routes/jwksRoute.js';
@@ -22,7 +27,8 @@ export type { AuthenticationHooks } from './createAuthHooks.js';
 
 /**
  * Accounts, sessions, bot keys and the identity hooks. Wires the key ring, the revocation registry
- * (Redis pub/sub when the gateway has Redis, in-process otherwise), the verifiers and the routes.
+ * (Redis pub/sub when the gateway has Redis, in-process otherwise, relayed to text-channels when
+ * TEXT_INTERNAL_URL is set), the verifiers and the routes.
  */
 export async function registerAuthentication(
   app: FastifyInstance,
@@ -32,9 +38,7 @@ export async function registerAuthentication(
   const logger = ctx.logger.child({ module: 'auth' });
 
   const keys = await KeyRing.load(config, logger);
-  const channel = ctx.redis
-    ? new RedisRevocationChannel({ redis: ctx.redis, logger: logger.child({ part: 'revocation' }), now })
-    : new LocalRevocationChannel();
+  const channel = revocationChannel(ctx, logger);
   const registry = new RevocationRegistry(channel, { now });
   ctx.onClose.push(() => registry.close());
   await registry.start();
@@ -44,7 +48,14 @@ export async function registerAuthentication(
     run: () =>
       channel.isConnected()
         ? { status: 'up', kind: channel.kind }
-        : { status: 'degraded', kind: channel.kind, detail: 'revocations from other instances are delayed' },
+        : {
+            status: 'degraded',
+            kind: channel.kind,
+            detail:
+              channel.kind === 'redis'
+                ? 'revocations from other instances are delayed'
+                : 'revocations do not reach text-channels (TEXT_INTERNAL_URL)',
+          },
   });
 
   const hasher = new PasswordHasher();
@@ -82,4 +93,26 @@ export async function registerAuthentication(
   registerUserRoutes(app, storage);
   registerApplicationRoutes(app, applications, storage);
   return createAuthHooks(verifier, bots);
+}
+
+function revocationChannel(ctx: GatewayContext, logger: GatewayContext['logger']): RevocationChannel {
+  const { config, now } = ctx;
+  if (ctx.redis)
+    return new RedisRevocationChannel({
+      redis: ctx.redis,
+      logger: logger.child({ part: 'revocation' }),
+      now,
+    });
+  if (!config.textInternalUrl) return new LocalRevocationChannel();
+  if (!config.internalSecret)
+    throw new ConfigError(
+      'INTERNAL_SECRET',
+      'is required when TEXT_INTERNAL_URL is set: revocations are delivered to text-channels signed with it',
+    );
+  const relay = new RevocationRelay({
+    calls: new ServiceCalls(config.internalSecret),
+    url: config.textInternalUrl,
+    logger: logger.child({ part: 'revocation-relay' }),
+  });
+  return new RelayedRevocationChannel(new LocalRevocationChannel(), relay);
 }

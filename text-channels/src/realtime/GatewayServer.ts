@@ -7,7 +7,7 @@ import type {
   WebSocket,
 } from 'uWebSockets.js';
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '@driftway/common';
+import type { Logger, RevocationEvent } from '@driftway/common';
 import type { TextContext } from '../TextContext.js';
 import { loadNativeUws, type Uws } from '../uws/loadUws.js';
 import { CredentialGuard } from './auth/CredentialGuard.js';
@@ -231,6 +231,10 @@ export class GatewayServer implements GatewayCore {
 
   sessionCount(): number {
     return this.registry.identifiedCount;
+  }
+
+  revoked(event: RevocationEvent): void {
+    this.revocations.onEvent(event);
   }
 
   // ── GatewayCore ────────────────────────────────────────────────────────────────────────────

@@ -1,3 +1,4 @@
+import type { RevocationEvent } from '@driftway/common';
 import type { TextContext } from '../TextContext.js';
 import { GatewayServer } from './GatewayServer.js';
 
@@ -8,6 +9,11 @@ export interface RealtimeServer {
   close(): Promise<void>;
   /** Connected sessions on this instance. */
   sessionCount(): number;
+  /**
+   * A revocation delivered by HTTP (embedded mode: the gateway's call to /internal/revocations),
+   * applied exactly as one from the revocation channel.
+   */
+  revoked(event: RevocationEvent): void;
 }
 
 /** The real-time gateway (uWebSockets.js): Discord's v10 protocol, sessions, dispatch and resume. */

@@ -1,5 +1,4 @@
 import {
-  SERVICE_HEADER,
   type ServiceCalls,
   VOICE_LEFT_PATH,
   VOICE_SELF_STATE_PATH,
@@ -7,8 +6,8 @@ import {
   type VoiceSelfState,
 } from '@driftway/common';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { textErrors } from '../errors.js';
+import type { FastifyInstance } from 'fastify';
+import { serviceCallGuard } from '../http/serviceCallGuard.js';
 import type { VoiceService } from './VoiceService.js';
 
 const Snowflake = Type.String({ pattern: '^[0-9]{1,20}$' });
@@ -33,17 +32,13 @@ const VoiceSelfStateBody = Type.Object({
 });
 
 /**
- * voice-channels → text-channels (common/voice/voiceInternalApi.ts): a participant left, or toggled
+ * voice-channels → text-channels (common/src/voice/voiceInternalApi.ts): a participant left, or toggled
  * self mute/deafen on its voice connection. Not for clients: only a service call signed with the
  * internal secret (`x-driftway-service`, bound to this method and path) gets past the check; the
  * gateway never routes /internal/.
  */
 export function registerVoiceRoutes(app: FastifyInstance, voice: VoiceService, calls: ServiceCalls): void {
-  const verify = async (request: FastifyRequest) => {
-    const header = request.headers[SERVICE_HEADER];
-    if (!calls.verify(typeof header === 'string' ? header : undefined, request.method, request.url))
-      throw textErrors.create('TEXT_SERVICE_CALL_INVALID');
-  };
+  const verify = serviceCallGuard(calls);
 
   app.post<{ Body: VoiceLeft }>(
     VOICE_LEFT_PATH,

@@ -8,6 +8,13 @@ export const REVOCATION_CHANNEL = 'driftway:auth:revocations';
  */
 export const REVOKED_SESSIONS_KEY = 'driftway:auth:revoked-sessions';
 
+/**
+ * BUS=local (embedded mode, no Redis to share): the gateway POSTs each event here on text-channels
+ * as a signed service call (internal/ServiceCalls.ts), and text-channels treats it as a message on
+ * the channel.
+ */
+export const REVOCATION_PATH = '/internal/revocations';
+
 export type RevocationEvent =
   /** A refresh family (logout, reused refresh token): its access tokens are refused until `until` (ms). */
   | { type: 'session'; sessionId: string; until: number }

@@ -27,8 +27,8 @@ export class CredentialGuard {
 
   /**
    * After a revocation resync, and periodically: user sessions against the revocation registry,
-   * bot sessions against the accounts store — which also catches revocations that the embedded
-   * gateway (another process, no shared bus) could not broadcast.
+   * bot sessions against the accounts store — which also catches bot key revocations that the
+   * embedded gateway (another process, no shared bus) could not deliver here.
    */
   async recheck(): Promise<void> {
     const { registry, auth, accounts, close } = this.options;

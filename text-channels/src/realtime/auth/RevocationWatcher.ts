@@ -23,9 +23,9 @@ export interface RevocationWatcherOptions {
 /**
  * Revocations published by the gateway (logout, refresh-token reuse, bot key revoked or reset), fed
  * into a RevocationRegistry (checked on IDENTIFY/RESUME) AND turned into closes of live sessions.
- * BUS=redis: the gateway's Redis pub/sub channel. Without Redis the channel is in-process only, and
- * the gateway is another process: revocations do not reach live sessions then (new IDENTIFYs still
- * see revoked bot tokens in the database). That is a documented limitation of embedded mode.
+ * BUS=redis: the gateway's Redis pub/sub channel. Without Redis the channel is in-process only and
+ * the gateway is another process, so the gateway delivers each event over HTTP instead
+ * (registerRevocationRoute.ts → onEvent here, exactly as a channel message).
  */
 export class RevocationWatcher implements RevocationListener {
   readonly registry: RevocationRegistry;

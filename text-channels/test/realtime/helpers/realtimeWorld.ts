@@ -62,20 +62,24 @@ export const ALL_INTENTS = 0b11_0011_0001_1111_1111_1111_1111;
  * A real gateway (accounts, JWTs, bot keys, JWKS) and a real text-channels instance sharing the
  * accounts SQLite file, as in embedded mode: IDENTIFY tokens are the real thing.
  */
-export async function realtimeWorld(t: TestLike, options: HarnessOptions = {}): Promise<RealtimeWorld> {
+export async function realtimeWorld(
+  t: TestLike,
+  options: HarnessOptions & { gatewayEnv?: Record<string, string> } = {},
+): Promise<RealtimeWorld> {
+  const { gatewayEnv, ...textOptions } = options;
   const dataDir = options.dataDir ?? t.testdir();
   const gatewayAccounts = await openStorage({ kind: 'sqlite', path: join(dataDir, 'accounts.db') });
   t.teardown(() => gatewayAccounts.close());
   const gateway = await startAuthGateway(t, {
     storage: gatewayAccounts,
-    env: { DATA_DIR: dataDir },
+    env: { DATA_DIR: dataDir, ...gatewayEnv },
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
   });
   await gateway.app.listen({ host: '127.0.0.1', port: 0 });
   const address = gateway.app.server.address();
   const gatewayPort = typeof address === 'object' && address ? address.port : 0;
   const h = await startText(t, {
-    ...options,
+    ...textOptions,
     dataDir,
     env: {
       JWKS_URL: `http://127.0.0.1:${gatewayPort}/.well-known/jwks.json`,

@@ -7,9 +7,8 @@ import {
   SERVICE_PURPOSE,
   ServiceCallError,
   ServiceCalls,
-  VOICE_DISCONNECT_PATH,
-  VOICE_STATE_PATH,
-} from '../../src/voice/voiceInternalApi.js';
+} from '../../src/internal/ServiceCalls.js';
+import { VOICE_DISCONNECT_PATH, VOICE_STATE_PATH } from '../../src/voice/voiceInternalApi.js';
 
 const SECRET = 'service-calls-test-secret-0123456789abcdef';
 

@@ -1,0 +1,120 @@
+import { freePort } from '@driftway/common/testing';
+import t from 'tap';
+import { registerUser } from '../../gateway/test/auth/helpers/authGateway.js';
+import { Intents } from '../../text-channels/src/realtime/intents.js';
+import { INTERNAL_SECRET } from '../../text-channels/test/helpers/textHarness.js';
+import {
+  type Account,
+  bearer,
+  type Identified,
+  realtimeWorld,
+} from '../../text-channels/test/realtime/helpers/realtimeWorld.js';
+
+// Embedded mode as `npm start` wires it: the gateway and text-channels apart, BUS=local, no Redis,
+// sharing the accounts database and the internal secret, the gateway told text-channels' REST
+// address (TEXT_INTERNAL_URL). Instant revocation must hold there too: a logout, a reused refresh
+// token or a revoked bot key closes the live real-time sessions with 4004, within 2 s.
+
+const textPort = await freePort();
+const w = await realtimeWorld(t, {
+  env: { TEXT_HTTP_PORT: String(textPort) },
+  gatewayEnv: { INTERNAL_SECRET, TEXT_INTERNAL_URL: `http://127.0.0.1:${textPort}` },
+});
+t.equal(w.gateway.config.bus.kind, 'local', 'the gateway has no shared bus');
+t.equal(w.h.config.bus.kind, 'local', 'neither has text-channels');
+
+const CLOSE_WITHIN_MS = 2_000;
+
+async function refusedByIdentify(token: string): Promise<number> {
+  const client = await w.connect();
+  await client.waitFor((p) => p.op === 10, 'HELLO');
+  client.send({ op: 2, d: { token, intents: Intents.GUILDS, properties: {} } });
+  return (await client.waitClose()).code;
+}
+
+async function stillOpen(session: Identified): Promise<boolean> {
+  session.client.send({ op: 1, d: session.client.lastSeq() });
+  return (await session.client.waitFor((p) => p.op === 11, 'HEARTBEAT_ACK')) !== null;
+}
+
+t.test(
+  'a logout closes that login’s real-time sessions with 4004 within 2 s; its token is refused',
+  async (t) => {
+    const alice = await w.user('alice');
+    await w.guild(alice);
+    const first = await w.identify(alice);
+    const second = await w.identify(alice);
+    const bob = await w.user('bob');
+    const bystander = await w.identify(bob);
+
+    const logout = await w.gateway.app.inject({
+      method: 'POST',
+      url: '/api/v10/auth/logout',
+      headers: bearer(alice.token),
+    });
+    t.equal(logout.statusCode, 204);
+    t.equal((await first.client.waitClose(CLOSE_WITHIN_MS)).code, 4004);
+    t.equal((await second.client.waitClose(CLOSE_WITHIN_MS)).code, 4004);
+    t.ok(await stillOpen(bystander), 'another user’s session stays');
+
+    const resume = await w.connect();
+    await resume.waitFor((p) => p.op === 10, 'HELLO');
+    resume.send({
+      op: 6,
+      d: { token: alice.token, session_id: first.ready.d.session_id, seq: first.client.lastSeq() },
+    });
+    t.equal((await resume.waitFor((p) => p.op === 9, 'INVALID_SESSION')).d, false, 'RESUME is refused');
+    t.equal(await refusedByIdentify(alice.token), 4004, 'so is a new IDENTIFY with the token');
+  },
+);
+
+t.test('a reused refresh token revokes the session there too (4004 within 2 s)', async (t) => {
+  const session = await registerUser(w.gateway.app);
+  const account = { token: session.access_token } as Account;
+  const live = await w.identify(account);
+  const refresh = (token: string) =>
+    w.gateway.app.inject({ method: 'POST', url: '/api/v10/auth/refresh', payload: { refresh_token: token } });
+  t.equal((await refresh(session.refresh_token)).statusCode, 200, 'the first rotation');
+  t.equal((await refresh(session.refresh_token)).statusCode, 401, 'the reuse');
+  t.equal((await live.client.waitClose(CLOSE_WITHIN_MS)).code, 4004);
+  t.equal(await refusedByIdentify(session.access_token), 4004);
+});
+
+t.test('a revoked bot key closes its sessions with 4004 within 2 s; other bots stay', async (t) => {
+  const alice = await w.user('alice');
+  const bot = await w.bot(alice);
+  const other = await w.bot(alice, { name: 'Other' });
+  const session = await w.identify(bot, Intents.GUILDS);
+  const untouched = await w.identify(other, Intents.GUILDS);
+  const revoked = await w.gateway.app.inject({
+    method: 'DELETE',
+    url: `/api/v10/applications/${bot.applicationId}/tokens/${bot.identity.sessionId}`,
+    headers: bearer(alice.token),
+  });
+  t.equal(revoked.statusCode, 204);
+  t.equal((await session.client.waitClose(CLOSE_WITHIN_MS)).code, 4004);
+  t.ok(await stillOpen(untouched), 'the other bot is still connected');
+  t.equal(await refusedByIdentify(bot.token), 4004, 'the revoked key is refused by IDENTIFY');
+});
+
+t.test('resetting a bot’s key or deleting its application closes its sessions within 2 s', async (t) => {
+  const alice = await w.user('alice');
+  const reset = await w.bot(alice, { name: 'Reset' });
+  const deleted = await w.bot(alice, { name: 'Deleted' });
+  const resetSession = await w.identify(reset, Intents.GUILDS);
+  const deletedSession = await w.identify(deleted, Intents.GUILDS);
+  const resetRes = await w.gateway.app.inject({
+    method: 'POST',
+    url: `/api/v10/applications/${reset.applicationId}/bot/reset`,
+    headers: bearer(alice.token),
+  });
+  t.equal(resetRes.statusCode, 200, 'the key is reset');
+  t.equal((await resetSession.client.waitClose(CLOSE_WITHIN_MS)).code, 4004, 'reset');
+  const deleteRes = await w.gateway.app.inject({
+    method: 'DELETE',
+    url: `/api/v10/applications/${deleted.applicationId}`,
+    headers: bearer(alice.token),
+  });
+  t.equal(deleteRes.statusCode, 204, 'the application is deleted');
+  t.equal((await deletedSession.client.waitClose(CLOSE_WITHIN_MS)).code, 4004, 'application deleted');
+});
