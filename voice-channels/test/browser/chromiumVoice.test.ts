@@ -6,7 +6,7 @@ import { VoiceOp } from '../../src/protocol/protocol.js';
 import { cleanSpeech, decodeOpus, encodeOpus, FRAME_SAMPLES, SAMPLE_RATE } from '../helpers/audioFixtures.js';
 import { frameLevels } from '../helpers/engineClient.js';
 import { VoiceClient } from '../helpers/voiceClient.js';
-import { GUILD_ID, startVoice, type VoiceHarness } from '../helpers/voiceHarness.js';
+import { engineIsEmpty, GUILD_ID, startVoice, type VoiceHarness } from '../helpers/voiceHarness.js';
 import {
   type PageFrame,
   type PageSnapshot,
@@ -376,13 +376,6 @@ t.test('a real Chromium talks and listens in a voice room with werift participan
       timeoutMs: WAIT_MS,
       what: 'PeerConnections closed',
     });
-    t.same(voice.deps.engine.counts(), {
-      routers: 0,
-      transports: 0,
-      producers: 0,
-      consumers: 0,
-      peerConnections: 0,
-    });
-    t.same(voice.app.ctx.rooms.counts(), { rooms: 0, participants: 0 });
+    engineIsEmpty(t, voice);
   });
 });

@@ -14,6 +14,21 @@ interface TestLike {
   testdir(): string;
 }
 
+/** What engineIsEmpty asserts with: tap's `same`. */
+interface SameLike {
+  same(found: unknown, wanted: unknown, message: string): unknown;
+}
+
+/** Every engine object and every room is gone: nothing leaked. */
+export function engineIsEmpty(t: SameLike, voice: Pick<VoiceHarness, 'deps' | 'app'>, rooms = true): void {
+  t.same(
+    voice.deps.engine.counts(),
+    { routers: 0, transports: 0, producers: 0, consumers: 0, peerConnections: 0 },
+    'no engine object left',
+  );
+  if (rooms) t.same(voice.app.ctx.rooms.counts(), { rooms: 0, participants: 0 }, 'no room left');
+}
+
 export interface VoiceHarness {
   app: VoiceApp;
   config: ResolvedVoiceConfig;
