@@ -32,6 +32,8 @@ export class EngineContext {
   };
   /** Live sender-report timers: one per transport that has negotiated a consumer, until it closes. */
   reportTimers = 0;
+  /** Told every round-trip time measured from a consumer's receiver report (seconds). */
+  roundTripListener: ((seconds: number) => void) | null = null;
   private readonly closing = new Set<Promise<void>>();
   private gate: Promise<unknown> = Promise.resolve();
   private portCursor: number;

@@ -71,6 +71,8 @@ export interface MediaEngine {
   getRouter(id: string): Router | undefined;
   counts(): EngineCounts;
   counters(): MediaCounters;
+  /** Every round-trip time (seconds) measured from consumers' RTCP receiver reports; one listener. */
+  onRoundTripTime(listener: (seconds: number) => void): void;
   /** Closes every router. */
   close(): Promise<void>;
 }

@@ -151,6 +151,7 @@ export class SenderReports {
       // rounds its DLSR up can make a loopback RTT slightly negative.
       const rtt = (now - report.lsr - report.dlsr) | 0;
       slot.roundTripTime = Math.max(0, rtt) / 65_536;
+      this.ctx.roundTripListener?.(slot.roundTripTime);
     }
   }
 }

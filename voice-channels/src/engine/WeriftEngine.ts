@@ -86,6 +86,10 @@ export class WeriftEngine implements MediaEngine, RouterOwner {
     return { ...this.ctx.counters };
   }
 
+  onRoundTripTime(listener: (seconds: number) => void): void {
+    this.ctx.roundTripListener = listener;
+  }
+
   /** Live sender-report timers (one per transport with a negotiated consumer); zero once every transport closed. */
   get reportTimers(): number {
     return this.ctx.reportTimers;

@@ -119,6 +119,13 @@ export function createVoiceMetrics(
     registers: [registry],
   });
   noise?.onFrameTime((ms) => frameTime.observe(ms / 1000));
+  const roundTrip = new Histogram({
+    name: 'voice_consumer_rtt_seconds',
+    help: 'Round-trip time to listening clients, from their RTCP receiver reports',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8],
+    registers: [registry],
+  });
+  engine.onRoundTripTime((seconds) => roundTrip.observe(seconds));
   const closes = new Counter({
     name: 'voice_sessions_closed_total',
     help: 'Voice WebSocket sessions closed by the server, by close code',

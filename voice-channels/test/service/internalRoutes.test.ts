@@ -154,6 +154,7 @@ t.test('health, readiness and metrics', async (t) => {
     'voice_rtp_packets_lost_total',
     'voice_denoise_frames_total',
     'voice_denoise_frame_seconds',
+    'voice_consumer_rtt_seconds',
     'nodejs_eventloop_lag_seconds',
   ])
     t.match(metrics, new RegExp(`^# TYPE ${name} `, 'm'), `exports ${name}`);

@@ -151,6 +151,12 @@ t.test('three participants: forwarding, mute, deafen and speaking', async (t) =>
     t.equal(value('voice_participants'), 3);
     t.equal(value('voice_rooms'), 1);
     t.equal(value('voice_peer_connections'), 3);
+    const rtts = value('voice_consumer_rtt_seconds_count');
+    t.ok(rtts > 0, `round-trip times measured from receiver reports (${rtts})`);
+    const sum = Number(
+      /^voice_consumer_rtt_seconds_sum\{[^}]*\} ([\d.e-]+)/m.exec(metrics)?.[1] ?? Number.NaN,
+    );
+    t.ok(sum / rtts < 0.25, 'and they are loopback-sized');
   });
 
   await t.test('everyone leaves: PeerConnections return to zero', async (t) => {
