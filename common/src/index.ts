@@ -14,12 +14,15 @@ export {
 } from './auth/revocation/RedisRevocationChannel.js';
 export type { RevocationChannel, RevocationListener } from './auth/revocation/RevocationChannel.js';
 export {
+  MAX_SESSIONS_PER_BATCH,
   parseRevocationEvent,
   REVOCATION_CHANNEL,
   REVOCATION_PATH,
   REVOKED_SESSIONS_KEY,
+  type RelayedRevocation,
   type RevocationEvent,
   type RevokedSession,
+  type RevokedSessionBatch,
 } from './auth/revocation/RevocationEvent.js';
 export { RevocationRegistry, type RevocationRegistryOptions } from './auth/revocation/RevocationRegistry.js';
 export { type PublicJwk, toPublicJwk, VerificationKeys } from './auth/VerificationKeys.js';

@@ -1,12 +1,19 @@
 import { freePort } from '@driftway/common/testing';
 import t from 'tap';
-import { registerUser } from '../../gateway/test/auth/helpers/authGateway.js';
+import {
+  newJwk,
+  outcome,
+  PASSWORD,
+  type PrivateJwk,
+  registerUser,
+} from '../../gateway/test/auth/helpers/authGateway.js';
 import { Intents } from '../../text-channels/src/realtime/intents.js';
 import { INTERNAL_SECRET } from '../../text-channels/test/helpers/textHarness.js';
 import {
   type Account,
   bearer,
   type Identified,
+  type RealtimeWorld,
   realtimeWorld,
 } from '../../text-channels/test/realtime/helpers/realtimeWorld.js';
 
@@ -15,18 +22,48 @@ import {
 // address (TEXT_INTERNAL_URL). Instant revocation must hold there too: a logout, a reused refresh
 // token or a revoked bot key closes the live real-time sessions with 4004, within 2 s.
 
-const textPort = await freePort();
-const w = await realtimeWorld(t, {
-  env: { TEXT_HTTP_PORT: String(textPort) },
-  gatewayEnv: { INTERNAL_SECRET, TEXT_INTERNAL_URL: `http://127.0.0.1:${textPort}` },
-});
+interface TestLike {
+  teardown(fn: () => unknown): void;
+  testdir(): string;
+}
+
+/**
+ * The two services on a text port of their own. A restart passes the previous run's data dir and
+ * signing keys, as `npm start` finds them under DATA_DIR.
+ */
+async function embeddedWorld(
+  t: TestLike,
+  options: { dataDir?: string; keys?: PrivateJwk[] } = {},
+): Promise<RealtimeWorld> {
+  const textPort = await freePort();
+  return realtimeWorld(t, {
+    env: { TEXT_HTTP_PORT: String(textPort) },
+    gatewayEnv: {
+      INTERNAL_SECRET,
+      TEXT_INTERNAL_URL: `http://127.0.0.1:${textPort}`,
+      ...(options.keys ? { JWT_PRIVATE_KEYS: JSON.stringify(options.keys) } : {}),
+    },
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+  });
+}
+
+/** Stops both services as their processes would end: everything in memory is gone. */
+async function stopWorld(world: RealtimeWorld): Promise<void> {
+  await world.h.app.close();
+  await world.h.storage.close();
+  await world.h.accounts.close();
+  await world.gateway.app.close();
+  await world.gateway.storage.close();
+}
+
+const w = await embeddedWorld(t);
 t.equal(w.gateway.config.bus.kind, 'local', 'the gateway has no shared bus');
 t.equal(w.h.config.bus.kind, 'local', 'neither has text-channels');
 
 const CLOSE_WITHIN_MS = 2_000;
 
-async function refusedByIdentify(token: string): Promise<number> {
-  const client = await w.connect();
+async function refusedByIdentify(token: string, world = w): Promise<number> {
+  const client = await world.connect();
   await client.waitFor((p) => p.op === 10, 'HELLO');
   client.send({ op: 2, d: { token, intents: Intents.GUILDS, properties: {} } });
   return (await client.waitClose()).code;
@@ -118,3 +155,58 @@ t.test('resetting a bot’s key or deleting its application closes its sessions 
   t.equal(deleteRes.statusCode, 204, 'the application is deleted');
   t.equal((await deletedSession.client.waitClose(CLOSE_WITHIN_MS)).code, 4004, 'application deleted');
 });
+
+/**
+ * After a restart the gateway relays what it reloaded once text-channels answers: its relay retries
+ * at 0.25, 0.75, 1.75, 3.75, 7.75 s, so this covers a text-channels that takes ~4 s to come up.
+ */
+const RELOADED_WITHIN_MS = 10_000;
+
+t.test(
+  'after both services restart, IDENTIFY with a logged-out token ends in 4004 within 10 s',
+  async (t) => {
+    const dataDir = t.testdir();
+    const keys = [newJwk('embedded-restart')];
+    const before = await embeddedWorld(t, { dataDir, keys });
+    const alice = await before.user('alice');
+    const bob = await before.user('bob');
+    const logout = await before.gateway.app.inject({
+      method: 'POST',
+      url: '/api/v10/auth/logout',
+      headers: bearer(alice.token),
+    });
+    t.equal(logout.statusCode, 204);
+    await stopWorld(before);
+
+    const after = await embeddedWorld(t, { dataDir, keys });
+    // Heartbeating, so an IDENTIFY that got in before the relay's call is closed by it, not by a timeout.
+    const client = await after.connect();
+    await client.waitFor((p) => p.op === 10, 'HELLO');
+    client.startHeartbeats(1_000);
+    client.send({ op: 2, d: { token: alice.token, intents: Intents.GUILDS, properties: {} } });
+    t.equal((await client.waitClose(RELOADED_WITHIN_MS)).code, 4004, 'refused, or closed once relayed');
+    t.equal(await refusedByIdentify(alice.token, after), 4004, 'then refused by IDENTIFY outright');
+    t.same(
+      outcome(
+        await after.gateway.app.inject({
+          method: 'GET',
+          url: '/api/v10/users/@me',
+          headers: bearer(alice.token),
+        }),
+      ),
+      { status: 401, code: 90019 },
+      'and by the restarted gateway',
+    );
+
+    const live = await after.identify(bob);
+    t.ok(live.ready.d.session_id, 'a session that was not logged out still identifies');
+    const login = await after.gateway.app.inject({
+      method: 'POST',
+      url: '/api/v10/auth/login',
+      payload: { login: alice.record.username, password: PASSWORD },
+    });
+    t.equal(login.statusCode, 200, 'a fresh login works');
+    const fresh = await after.identify({ ...alice, token: login.json().access_token });
+    t.ok(fresh.ready.d.session_id, 'and its token identifies');
+  },
+);

@@ -1,4 +1,10 @@
-import type { ApplicationRecord, BotTokenRecord, RefreshTokenRecord, UserRecord } from './records.js';
+import type {
+  ApplicationRecord,
+  BotTokenRecord,
+  RefreshTokenRecord,
+  RevokedFamilyRecord,
+  UserRecord,
+} from './records.js';
 
 /**
  * Storage ports. Every adapter (sqlite/, mongo/) implements all of them and passes the one
@@ -31,6 +37,12 @@ export interface RefreshTokenStore {
   create(token: RefreshTokenRecord): Promise<void>;
   /** The token with this hash, or null. */
   getByHash(tokenHash: string): Promise<RefreshTokenRecord | null>;
+  /**
+   * Families with a token revoked at or after `since`, one entry each with its latest revocation
+   * time, newest first (ties by familyId), at most `limit` (≥ 1): the sessions whose access tokens may
+   * still be alive, which an instance without a durable revocation bus reloads at start-up.
+   */
+  listRevokedSince(since: number, limit: number): Promise<RevokedFamilyRecord[]>;
   /**
    * Atomically marks an unused, unrevoked token as used at `at`. Returns true only for the one
    * caller that won; a second concurrent rotation of the same token gets false (and is a reuse).

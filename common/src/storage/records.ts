@@ -30,6 +30,12 @@ export interface RefreshTokenRecord {
   revokedAt: number | null;
 }
 
+/** A revoked session (refresh family) and when it was revoked: what a restarted instance reloads. */
+export interface RevokedFamilyRecord {
+  familyId: string;
+  revokedAt: number;
+}
+
 export interface ApplicationRecord {
   id: string;
   ownerId: string;

@@ -154,3 +154,37 @@ t.test('a failing SQLite migration leaves the schema version where it was', asyn
     'the first step rolled back too',
   );
 });
+
+t.test(
+  'a SQLite file from before the revoked-token index (schema 1) is migrated and its revocations listed',
+  async (t) => {
+    const path = join(tempDir(t), 'schema1.db');
+    const old = new Database(path);
+    migrate(old, migrations.slice(0, 1));
+    old
+      .prepare(
+        `INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, created_at, expires_at, used_at,
+          revoked_at) VALUES ('1', 'fam', 'u', ?, 1, 1000000, NULL, 9000)`,
+      )
+      .run('d'.repeat(64));
+    old.close();
+
+    const storage = await openStorage({ kind: 'sqlite', path });
+    t.teardown(() => storage.close());
+    t.same(await storage.refreshTokens.listRevokedSince(8_000, 10), [{ familyId: 'fam', revokedAt: 9_000 }]);
+    const raw = new Database(path, { readonly: true });
+    t.teardown(() => raw.close());
+    t.equal(raw.pragma('user_version', { simple: true }), LATEST_SCHEMA_VERSION);
+    const plan = raw
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT family_id, MAX(revoked_at) FROM refresh_tokens
+          INDEXED BY refresh_tokens_revoked_at WHERE revoked_at >= ? GROUP BY family_id`,
+      )
+      .all(0) as { detail: string }[];
+    t.match(
+      plan.map((row) => row.detail).join('\n'),
+      /SEARCH refresh_tokens USING COVERING INDEX refresh_tokens_revoked_at/,
+      'a range over the revoked rows, not a scan of the table',
+    );
+  },
+);

@@ -295,6 +295,55 @@ export function runStorageContract(t: Test, open: () => Promise<Storage>): void 
     t.equal(await s.refreshTokens.deleteExpired(200), 0);
   });
 
+  t.test(
+    'listRevokedSince lists each family revoked within the window once, newest first, with its latest time',
+    async (t) => {
+      const s = await fresh(t);
+      t.same(await s.refreshTokens.listRevokedSince(0, 10), [], 'nothing revoked, nothing listed');
+      const since = 5_000;
+      const tokens = [
+        // Rotated twice, then revoked through the port: every token gets the one revocation time.
+        aRefreshToken({ familyId: 'by-port', usedAt: 1_100 }),
+        aRefreshToken({ familyId: 'by-port', usedAt: 1_200 }),
+        aRefreshToken({ familyId: 'by-port' }),
+        // Tokens revoked at different times (before and within the window): the latest one counts.
+        aRefreshToken({ familyId: 'straddling', revokedAt: 4_000 }),
+        aRefreshToken({ familyId: 'straddling', revokedAt: 5_200 }),
+        aRefreshToken({ familyId: 'recent', revokedAt: 6_000 }),
+        aRefreshToken({ familyId: 'at-cutoff', revokedAt: since }),
+        aRefreshToken({ familyId: 'too-old', revokedAt: since - 1 }),
+        aRefreshToken({ familyId: 'live' }),
+        aRefreshToken({ familyId: 'used-not-revoked', usedAt: 6_500 }),
+      ];
+      for (const tok of tokens) await s.refreshTokens.create(tok);
+      t.equal(await s.refreshTokens.revokeFamily('by-port', 7_000), 3);
+      t.same(await s.refreshTokens.listRevokedSince(since, 10), [
+        { familyId: 'by-port', revokedAt: 7_000 },
+        { familyId: 'recent', revokedAt: 6_000 },
+        { familyId: 'straddling', revokedAt: 5_200 },
+        { familyId: 'at-cutoff', revokedAt: since },
+      ]);
+      t.same(await s.refreshTokens.listRevokedSince(7_001, 10), [], 'a cut-off after every revocation');
+    },
+  );
+
+  t.test('listRevokedSince returns at most `limit` families: the most recently revoked', async (t) => {
+    const s = await fresh(t);
+    for (const n of [1, 2, 3, 4, 5]) {
+      await s.refreshTokens.create(aRefreshToken({ familyId: `fam-${n}`, revokedAt: n * 1_000 }));
+      await s.refreshTokens.create(aRefreshToken({ familyId: `fam-${n}`, revokedAt: n * 1_000 }));
+    }
+    // Same time: ties are broken by family id, so the bound cuts the same families on every adapter.
+    await s.refreshTokens.create(aRefreshToken({ familyId: 'fam-5b', revokedAt: 5_000 }));
+    t.same(await s.refreshTokens.listRevokedSince(0, 3), [
+      { familyId: 'fam-5', revokedAt: 5_000 },
+      { familyId: 'fam-5b', revokedAt: 5_000 },
+      { familyId: 'fam-4', revokedAt: 4_000 },
+    ]);
+    t.equal((await s.refreshTokens.listRevokedSince(0, 1)).length, 1);
+    t.equal((await s.refreshTokens.listRevokedSince(0, 100)).length, 6, 'families, not tokens, are counted');
+  });
+
   // ---------------------------------------------------------------------------------------------
   // Applications
 
@@ -454,6 +503,7 @@ export function runStorageContract(t: Test, open: () => Promise<Storage>): void 
       'users.delete': () => s.users.delete('1'),
       'refreshTokens.create': () => s.refreshTokens.create(aRefreshToken()),
       'refreshTokens.getByHash': () => s.refreshTokens.getByHash('x'),
+      'refreshTokens.listRevokedSince': () => s.refreshTokens.listRevokedSince(0, 1),
       'refreshTokens.markUsed': () => s.refreshTokens.markUsed('1', 1),
       'refreshTokens.revokeFamily': () => s.refreshTokens.revokeFamily('f', 1),
       'refreshTokens.revokeAllForUser': () => s.refreshTokens.revokeAllForUser('u', 1),

@@ -10,6 +10,7 @@ import { gatewayErrors } from '../errors.js';
 import type { AccessTokenIssuer } from './AccessTokenIssuer.js';
 import { newRefreshToken, REFRESH_TOKEN_SHAPE, sha256Hex } from './opaqueTokens.js';
 import type { PasswordHasher } from './PasswordHasher.js';
+import { sessionRevokedUntil } from './reloadRevokedSessions.js';
 import type { LoginBody, RegisterBody } from './schemas.js';
 
 export interface TokenPair {
@@ -29,12 +30,6 @@ export interface AccountServiceOptions {
   now: () => number;
   logger: Logger;
 }
-
-/**
- * Margin added to a session revocation beyond the access-token lifetime, covering the verifiers'
- * clock tolerance and skew between instances.
- */
-const REVOCATION_MARGIN_MS = 60_000;
 
 /** Accounts and user sessions: register, log in, rotate refresh tokens, log out. */
 export class AccountService {
@@ -138,7 +133,8 @@ export class AccountService {
   private async revokeSession(familyId: string, why: string): Promise<void> {
     const now = this.o.now();
     await this.o.storage.refreshTokens.revokeFamily(familyId, now);
-    const until = now + this.o.accessTokens.ttlSeconds * 1000 + REVOCATION_MARGIN_MS;
+    // The same rule as the start-up reload's (from the stored revokedAt), so both agree.
+    const until = sessionRevokedUntil(now, this.o.accessTokens.ttlSeconds);
     try {
       await this.o.registry.revokeSession(familyId, until);
     } catch (err) {

@@ -1,7 +1,9 @@
 import {
   type Logger,
+  MAX_SESSIONS_PER_BATCH,
   REVOCATION_PATH,
-  type RevocationEvent,
+  type RelayedRevocation,
+  type RevokedSession,
   ServiceCallError,
   type ServiceCalls,
 } from '@driftway/common';
@@ -11,7 +13,10 @@ export interface RevocationRelayOptions {
   /** text-channels' REST base URL (TEXT_INTERNAL_URL). */
   url: string;
   logger: Logger;
-  /** Events waiting beyond this many are dropped with a warning: memory stays bounded while text-channels is away. */
+  /**
+   * Calls waiting beyond this many (an event, or a batch of reloaded sessions) are dropped with a
+   * warning: memory stays bounded while text-channels is away.
+   */
   maxQueue?: number;
   /** Attempts at one event before the relay gives up on everything queued. */
   maxAttempts?: number;
@@ -24,7 +29,9 @@ export interface RevocationRelayOptions {
  * Embedded mode: the gateway and text-channels are separate processes with no shared bus, so each
  * revocation the gateway publishes is also POSTed to text-channels as a signed service call, where
  * it closes the sessions as a Redis message would. In order, one at a time, off the request path: a
- * logout never waits for it and never fails because of it.
+ * logout never waits for it and never fails because of it. A starting gateway also hands it the
+ * session revocations reloaded from the database (sendSessions), which text-channels, restarted
+ * with it, no longer has either.
  *
  * An unreachable text-channels (still starting, restarting) is retried with backoff, ~24 s by
  * default, long enough to cover `npm start` bringing it up after the gateway. Then the queue is
@@ -40,7 +47,7 @@ export class RevocationRelay {
   private readonly maxAttempts: number;
   private readonly retryDelayMs: number;
   private readonly maxDelayMs: number;
-  private readonly queue: RevocationEvent[] = [];
+  private readonly queue: RelayedRevocation[] = [];
   private running = false;
   private draining: Promise<void> = Promise.resolve();
   private sleeping: { timer: NodeJS.Timeout; wake: () => void } | null = null;
@@ -58,7 +65,7 @@ export class RevocationRelay {
   }
 
   /** Queues the event for delivery and returns at once. */
-  send(event: RevocationEvent): void {
+  send(event: RelayedRevocation): void {
     if (this.closed) return;
     if (this.queue.length >= this.maxQueue) {
       this.logger.warn(
@@ -74,7 +81,16 @@ export class RevocationRelay {
     }
   }
 
-  /** Events queued or being delivered. */
+  /**
+   * Queues session revocations reloaded at start-up, MAX_SESSIONS_PER_BATCH per call: one call each
+   * would take thousands of round trips and could overflow the queue that live events need too.
+   */
+  sendSessions(sessions: readonly RevokedSession[]): void {
+    for (let i = 0; i < sessions.length; i += MAX_SESSIONS_PER_BATCH)
+      this.send({ type: 'sessions', sessions: sessions.slice(i, i + MAX_SESSIONS_PER_BATCH) });
+  }
+
+  /** Calls queued or being delivered. */
   get pending(): number {
     return this.queue.length;
   }
@@ -106,7 +122,7 @@ export class RevocationRelay {
   }
 
   /** Removes the event from the head of the queue once delivered, refused, or given up on. */
-  private async deliver(event: RevocationEvent): Promise<void> {
+  private async deliver(event: RelayedRevocation): Promise<void> {
     for (let attempt = 1; !this.closed; attempt++) {
       try {
         await this.calls.post(this.url, REVOCATION_PATH, event);

@@ -18,6 +18,7 @@ import { KeyRing } from './KeyRing.js';
 import { PasswordHasher } from './PasswordHasher.js';
 import { RelayedRevocationChannel } from './RelayedRevocationChannel.js';
 import { RevocationRelay } from './RevocationRelay.js';
+import { reloadRevokedSessions } from './reloadRevokedSessions.js';
 import { registerApplicationRoutes } from './routes/applicationRoutes.js';
 import { registerAuthRoutes } from './routes/authRoutes.js';
 import { registerJwksRoute } from './routes/jwksRoute.js';
@@ -28,7 +29,8 @@ export type { AuthenticationHooks } from './createAuthHooks.js';
 /**
  * Accounts, sessions, bot keys and the identity hooks. Wires the key ring, the revocation registry
  * (Redis pub/sub when the gateway has Redis, in-process otherwise, relayed to text-channels when
- * TEXT_INTERNAL_URL is set), the verifiers and the routes.
+ * TEXT_INTERNAL_URL is set, and then reloaded from the database at start-up), the verifiers and the
+ * routes.
  */
 export async function registerAuthentication(
   app: FastifyInstance,
@@ -38,10 +40,23 @@ export async function registerAuthentication(
   const logger = ctx.logger.child({ module: 'auth' });
 
   const keys = await KeyRing.load(config, logger);
-  const channel = revocationChannel(ctx, logger);
+  const { channel, relay } = revocationChannel(ctx, logger);
   const registry = new RevocationRegistry(channel, { now });
   ctx.onClose.push(() => registry.close());
   await registry.start();
+  // With Redis the revoked sessions are already in: the channel's start() read them from Redis's
+  // durable set (shared by every instance and kept past a restart), so the database adds nothing.
+  // Without it they lived in memory, so they are re-read from the database here, before the app
+  // listens; a database that cannot answer stops the start rather than quietly reopening the gap.
+  if (!ctx.redis)
+    await reloadRevokedSessions({
+      storage,
+      registry,
+      relay,
+      accessTtlSeconds: config.jwt.accessTtlSeconds,
+      now,
+      logger: logger.child({ part: 'revocation-reload' }),
+    });
   ctx.readiness.push({
     name: 'revocation',
     required: false,
@@ -95,15 +110,20 @@ export async function registerAuthentication(
   return createAuthHooks(verifier, bots);
 }
 
-function revocationChannel(ctx: GatewayContext, logger: GatewayContext['logger']): RevocationChannel {
+function revocationChannel(
+  ctx: GatewayContext,
+  logger: GatewayContext['logger'],
+): { channel: RevocationChannel; relay: RevocationRelay | null } {
   const { config, now } = ctx;
-  if (ctx.redis)
-    return new RedisRevocationChannel({
+  if (ctx.redis) {
+    const channel = new RedisRevocationChannel({
       redis: ctx.redis,
       logger: logger.child({ part: 'revocation' }),
       now,
     });
-  if (!config.textInternalUrl) return new LocalRevocationChannel();
+    return { channel, relay: null };
+  }
+  if (!config.textInternalUrl) return { channel: new LocalRevocationChannel(), relay: null };
   if (!config.internalSecret)
     throw new ConfigError(
       'INTERNAL_SECRET',
@@ -114,5 +134,5 @@ function revocationChannel(ctx: GatewayContext, logger: GatewayContext['logger']
     url: config.textInternalUrl,
     logger: logger.child({ part: 'revocation-relay' }),
   });
-  return new RelayedRevocationChannel(new LocalRevocationChannel(), relay);
+  return { channel: new RelayedRevocationChannel(new LocalRevocationChannel(), relay), relay };
 }

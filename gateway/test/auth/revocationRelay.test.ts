@@ -2,8 +2,10 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   createLogger,
+  MAX_SESSIONS_PER_BATCH,
   REVOCATION_PATH,
   type RevocationEvent,
+  type RevokedSessionBatch,
   SERVICE_HEADER,
   ServiceCalls,
 } from '@driftway/common';
@@ -84,6 +86,35 @@ t.test('each revocation is POSTed to text-channels in order, signed for the revo
   t.equal(relay.pending, 0);
   t.equal(relay.isDelivering(), true);
 });
+
+t.test(
+  'reloaded sessions go in batches of MAX_SESSIONS_PER_BATCH, in order, as one queue entry each',
+  async (t) => {
+    const peer = await startPeer(t);
+    const { relay } = relayTo(t, peer.url, { maxQueue: 3 });
+    const sessions = Array.from({ length: 2 * MAX_SESSIONS_PER_BATCH + 1 }, (_, n) => ({
+      sessionId: `family-${n}`,
+      until: 1e13,
+    }));
+    relay.sendSessions(sessions);
+    relay.sendSessions([]);
+    await waitFor(() => peer.received.length === 3 && relay.pending === 0, { what: 'three batches' });
+    const batches = peer.received.map((r) => r.body as unknown as RevokedSessionBatch);
+    t.same(
+      batches.map((b) => [b.type, b.sessions.length]),
+      [
+        ['sessions', MAX_SESSIONS_PER_BATCH],
+        ['sessions', MAX_SESSIONS_PER_BATCH],
+        ['sessions', 1],
+      ],
+      'an empty list sends nothing',
+    );
+    t.same(
+      batches.flatMap((b) => b.sessions),
+      sessions,
+    );
+  },
+);
 
 t.test('a failing text-channels is retried with backoff until it answers, in order', async (t) => {
   const peer = await startPeer(t, (n) => (n <= 2 ? 503 : 204));

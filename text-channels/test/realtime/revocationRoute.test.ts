@@ -1,6 +1,7 @@
 import {
   IDENTITY_HEADER,
   InternalIdentitySigner,
+  MAX_SESSIONS_PER_BATCH,
   REVOCATION_PATH,
   SERVICE_HEADER,
   SERVICE_PURPOSE,
@@ -107,6 +108,12 @@ t.test('refused calls: 401 90109 without a valid service signature, 400 50035 fo
     ['an empty token id', { type: 'bot_token', tokenId: '' }],
     ['an extra field', { type: 'bot_token', tokenId: bot.identity.sessionId, all: true }],
     ['an array', [event]],
+    [
+      'a batch over MAX_SESSIONS_PER_BATCH',
+      { type: 'sessions', sessions: Array.from({ length: MAX_SESSIONS_PER_BATCH + 1 }, () => event) },
+    ],
+    ['a batch entry with a type', { type: 'sessions', sessions: [event] }],
+    ['a batch without sessions', { type: 'sessions' }],
   ];
   for (const [what, body] of malformed) {
     const res = await post(body, { [SERVICE_HEADER]: signed() });
@@ -146,4 +153,27 @@ t.test('a signed revocation closes the sessions with 4004 and refuses the creden
   await identify.waitFor((p) => p.op === 10, 'HELLO');
   identify.send({ op: 2, d: { token: alice.token, intents: 1, properties: {} } });
   t.equal((await identify.waitClose()).code, 4004, 'the revoked access token is refused by IDENTIFY');
+});
+
+t.test('a batch of sessions (a gateway that restarted) closes and refuses every one of them', async (t) => {
+  const alice = await w.user('alice');
+  const bob = await w.user('bob');
+  const carol = await w.user('carol');
+  const sessions = [await w.identify(alice), await w.identify(bob)];
+  const untouched = await w.identify(carol);
+  const until = Date.now() + 600_000;
+  await new ServiceCalls(INTERNAL_SECRET).post(w.h.httpUrl, REVOCATION_PATH, {
+    type: 'sessions',
+    sessions: [
+      { sessionId: sidOf(alice.token), until },
+      { sessionId: sidOf(bob.token), until },
+    ],
+  });
+  for (const session of sessions) t.equal((await session.client.waitClose(2_000)).code, 4004);
+  await stillOpen(t, untouched, 'a session not in the batch');
+
+  const identify = await w.connect();
+  await identify.waitFor((p) => p.op === 10, 'HELLO');
+  identify.send({ op: 2, d: { token: bob.token, intents: 1, properties: {} } });
+  t.equal((await identify.waitClose()).code, 4004, 'a batched session is refused by IDENTIFY');
 });

@@ -26,6 +26,22 @@ export interface RevokedSession {
   until: number;
 }
 
+/**
+ * BUS=local only, gateway → text-channels on REVOCATION_PATH, never on the Redis channel: the session
+ * revocations a starting gateway reloaded from its database (its registry is in memory), many per
+ * call, since there can be more of them than the relay queues single events.
+ */
+export interface RevokedSessionBatch {
+  type: 'sessions';
+  sessions: RevokedSession[];
+}
+
+/** Sessions per batch: ~70 bytes each, so a call stays far below the services' 1 MiB body limit. */
+export const MAX_SESSIONS_PER_BATCH = 500;
+
+/** What REVOCATION_PATH accepts. */
+export type RelayedRevocation = RevocationEvent | RevokedSessionBatch;
+
 /** Parses a message from the channel; anything unexpected (another version, garbage) is null. */
 export function parseRevocationEvent(raw: string): RevocationEvent | null {
   let value: unknown;

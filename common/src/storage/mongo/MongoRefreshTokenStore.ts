@@ -1,6 +1,6 @@
 import type { Collection } from 'mongodb';
 import type { RefreshTokenStore } from '../ports.js';
-import type { RefreshTokenRecord } from '../records.js';
+import type { RefreshTokenRecord, RevokedFamilyRecord } from '../records.js';
 import type { StorageState } from '../StorageState.js';
 import { type RefreshTokenDoc, refreshTokenFromDoc, refreshTokenToDoc } from './documents.js';
 import { mongoCall } from './mongoErrors.js';
@@ -25,6 +25,21 @@ export class MongoRefreshTokenStore implements RefreshTokenStore {
       this.#tokens.findOne({ tokenHash }),
     );
     return doc ? refreshTokenFromDoc(doc) : null;
+  }
+
+  async listRevokedSince(since: number, limit: number): Promise<RevokedFamilyRecord[]> {
+    // The $match is a range on the revoked_at_family_id index, so only the window is grouped.
+    const docs = await mongoCall(this.#state, 'refreshTokens.listRevokedSince', () =>
+      this.#tokens
+        .aggregate<{ _id: string; revokedAt: number }>([
+          { $match: { revokedAt: { $gte: since } } },
+          { $group: { _id: '$familyId', revokedAt: { $max: '$revokedAt' } } },
+          { $sort: { revokedAt: -1, _id: 1 } },
+          { $limit: limit },
+        ])
+        .toArray(),
+    );
+    return docs.map((doc) => ({ familyId: doc._id, revokedAt: doc.revokedAt }));
   }
 
   async markUsed(id: string, at: number): Promise<boolean> {

@@ -22,6 +22,8 @@ export const mongoIndexes: Record<string, IndexDescription[]> = {
     { key: { familyId: 1 }, name: 'family_id' },
     { key: { userId: 1 }, name: 'user_id' },
     { key: { expiresAt: 1 }, name: 'expires_at' },
+    // listRevokedSince: a range on revokedAt; familyId too, so the group needs no document fetch.
+    { key: { revokedAt: 1, familyId: 1 }, name: 'revoked_at_family_id' },
   ],
   [COLLECTIONS.applications]: [
     // Serves listByOwner's filter and its createdAt sort.

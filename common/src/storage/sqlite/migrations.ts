@@ -76,6 +76,17 @@ export const migrations: readonly Migration[] = [
         CREATE INDEX bot_tokens_bot_user_id ON bot_tokens (bot_user_id);
       `),
   },
+  {
+    version: 2,
+    description: 'index of revoked refresh tokens, for reloading recent session revocations at start-up',
+    // Partial: only revoked rows are indexed, and `revoked_at >= ?` implies the index's condition.
+    // family_id is in the key so the reload reads the index alone, never the table.
+    up: (db) =>
+      db.exec(`
+        CREATE INDEX refresh_tokens_revoked_at ON refresh_tokens (revoked_at, family_id)
+          WHERE revoked_at IS NOT NULL;
+      `),
+  },
 ];
 
 /** The schema version this build writes. */
