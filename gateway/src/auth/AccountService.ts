@@ -97,7 +97,17 @@ export class AccountService {
       await this.revokeSession(record.familyId, 'user no longer exists');
       throw gatewayErrors.create('AUTH_REFRESH_INVALID');
     }
-    return { user, tokens: await this.issuePair(user.id, record.familyId) };
+    const tokens = await this.issuePair(user.id, record.familyId);
+    // A logout (or a reuse) that revoked the family after the checks above, before the heir was
+    // stored, left the heir live in a dead family. Every token of the family, the spent one
+    // included, is revoked by that; so if the spent one reads revoked now, revoke again (which
+    // takes the heir) and refuse. A revocation after this read reaches the heir by itself.
+    const spent = await store.getByHash(record.tokenHash);
+    if (spent?.revokedAt != null) {
+      await this.revokeSession(record.familyId, 'session ended during a refresh');
+      throw gatewayErrors.create('AUTH_REFRESH_INVALID');
+    }
+    return { user, tokens };
   }
 
   /** Ends one session: its refresh tokens and, on every instance, its access tokens. */

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { openStorage } from '@driftway/common';
 import t from 'tap';
 import {
   bearer,
@@ -290,6 +292,37 @@ t.test('logout ends that session only: its access and refresh tokens are refused
   t.same(outcome(await app.inject(refresh(session.refresh_token))), { status: 401, code: 90012 });
   t.same(outcome(await app.inject(logout(session))), { status: 401, code: 90019 }, 'no second logout');
   t.equal((await me(app, bearer(other.access_token))).statusCode, 200);
+});
+
+t.test('a logout that lands while a refresh is under way leaves no live token in the family', async (t) => {
+  // The race: refresh checks the token, logout revokes the family, refresh stores the heir. The
+  // store's create runs the logout first, deterministically, when armed.
+  const storage = await openStorage({ kind: 'sqlite', path: join(t.testdir(), 'race.db') });
+  t.teardown(() => storage.close());
+  const tokens = storage.refreshTokens;
+  const create = tokens.create.bind(tokens);
+  let beforeCreate: (() => Promise<unknown>) | null = null;
+  const heirs: string[] = [];
+  tokens.create = async (token) => {
+    const hook = beforeCreate;
+    beforeCreate = null;
+    if (hook) {
+      heirs.push(token.tokenHash);
+      await hook();
+    }
+    return create(token);
+  };
+  const { app } = await startAuthGateway(t, { storage });
+  const session = await registerUser(app);
+  beforeCreate = async () => t.equal((await app.inject(logout(session))).statusCode, 204, 'logged out');
+  t.same(outcome(await app.inject(refresh(session.refresh_token))), { status: 401, code: 90012 });
+  t.equal(heirs.length, 1, 'the refresh got as far as storing an heir');
+  const heir = await tokens.getByHash(heirs[0] ?? '');
+  t.not(heir?.revokedAt ?? null, null, 'and the heir is revoked');
+
+  // Without the race the same calls rotate as usual.
+  const other = (await app.inject(login({ login: session.user.username, password: PASSWORD }))).json();
+  t.equal((await app.inject(refresh(other.refresh_token))).statusCode, 200);
 });
 
 t.test('logout needs a user session: none, or a bot token, is refused', async (t) => {
