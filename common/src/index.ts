@@ -25,6 +25,13 @@ export {
   type RevokedSessionBatch,
 } from './auth/revocation/RevocationEvent.js';
 export { RevocationRegistry, type RevocationRegistryOptions } from './auth/revocation/RevocationRegistry.js';
+export {
+  MAX_RELOADED_SESSIONS,
+  REVOCATION_MARGIN_MS,
+  type ReloadRevokedSessionsOptions,
+  reloadRevokedSessions,
+  sessionRevokedUntil,
+} from './auth/revocation/reloadRevokedSessions.js';
 export { type PublicJwk, toPublicJwk, VerificationKeys } from './auth/VerificationKeys.js';
 export { loadOrCreateSecret } from './config/embeddedSecret.js';
 export { ConfigError, loadConfig, splitList } from './config/loadConfig.js';

@@ -37,6 +37,11 @@ export const TextEnv = Type.Object({
   JWKS_URL: Type.String({ default: 'http://127.0.0.1:8080/.well-known/jwks.json' }),
   JWT_ISSUER: Type.String({ default: 'driftway' }),
   JWT_AUDIENCE: Type.String({ default: 'driftway' }),
+  /**
+   * The gateway's access-token lifetime (same name, bounds and default there; set both alike).
+   * BUS=local: session revocations this recent are reloaded from the accounts database at start-up.
+   */
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 3600, default: 900 }),
   /** What clients are told to connect to (READY resume_gateway_url, GET /gateway). */
   PUBLIC_GATEWAY_URL: Type.String({ default: 'ws://localhost:8080/gateway' }),
   HEARTBEAT_INTERVAL_MS: Type.Integer({ minimum: 1000, default: 41_250 }),
@@ -72,7 +77,7 @@ export interface TextConfig {
   bus: { kind: 'local' } | { kind: 'redis'; url: string };
   eventLogMaxLen: number;
   internalSecret: string | null;
-  jwt: { jwksUrl: string; issuer: string; audience: string };
+  jwt: { jwksUrl: string; issuer: string; audience: string; accessTtlSeconds: number };
   publicGatewayUrl: string;
   heartbeatIntervalMs: number;
   bodyLimitBytes: number;
@@ -110,7 +115,12 @@ export function parseTextConfig(env: Record<string, string | undefined> = proces
     bus: e.BUS === 'redis' ? { kind: 'redis', url: e.REDIS_URL as string } : { kind: 'local' },
     eventLogMaxLen: e.EVENT_LOG_MAXLEN,
     internalSecret: e.INTERNAL_SECRET ?? null,
-    jwt: { jwksUrl: e.JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
+    jwt: {
+      jwksUrl: e.JWKS_URL,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      accessTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    },
     publicGatewayUrl: e.PUBLIC_GATEWAY_URL,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

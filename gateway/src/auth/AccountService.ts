@@ -4,13 +4,13 @@ import {
   type RevocationRegistry,
   type SnowflakeGenerator,
   type Storage,
+  sessionRevokedUntil,
   type UserRecord,
 } from '@driftway/common';
 import { gatewayErrors } from '../errors.js';
 import type { AccessTokenIssuer } from './AccessTokenIssuer.js';
 import { newRefreshToken, REFRESH_TOKEN_SHAPE, sha256Hex } from './opaqueTokens.js';
 import type { PasswordHasher } from './PasswordHasher.js';
-import { sessionRevokedUntil } from './reloadRevokedSessions.js';
 import type { LoginBody, RegisterBody } from './schemas.js';
 
 export interface TokenPair {

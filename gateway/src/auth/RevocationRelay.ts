@@ -30,13 +30,14 @@ export interface RevocationRelayOptions {
  * revocation the gateway publishes is also POSTed to text-channels as a signed service call, where
  * it closes the sessions as a Redis message would. In order, one at a time, off the request path: a
  * logout never waits for it and never fails because of it. A starting gateway also hands it the
- * session revocations reloaded from the database (sendSessions), which text-channels, restarted
- * with it, no longer has either.
+ * session revocations reloaded from the database (sendSessions): a text-channels that restarts
+ * reloads them from that database itself, but one that kept running may have missed some.
  *
  * An unreachable text-channels (still starting, restarting) is retried with backoff, ~24 s by
  * default, long enough to cover `npm start` bringing it up after the gateway. Then the queue is
- * dropped: a text-channels that was down lost its sessions with its process, and bot sessions are
- * re-checked against the database anyway. A refusal (4xx) is never retried: it means the services
+ * dropped: a text-channels that was down lost its sessions with its process and reloads the
+ * revoked ones from the database when it starts, and bot sessions are re-checked against the
+ * database anyway. A refusal (4xx) is never retried: it means the services
  * do not share INTERNAL_SECRET, which no retry fixes.
  */
 export class RevocationRelay {

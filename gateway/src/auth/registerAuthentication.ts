@@ -5,6 +5,7 @@ import {
   RedisRevocationChannel,
   type RevocationChannel,
   RevocationRegistry,
+  reloadRevokedSessions,
   ServiceCalls,
 } from '@driftway/common';
 import type { FastifyInstance } from 'fastify';
@@ -18,7 +19,6 @@ import { KeyRing } from './KeyRing.js';
 import { PasswordHasher } from './PasswordHasher.js';
 import { RelayedRevocationChannel } from './RelayedRevocationChannel.js';
 import { RevocationRelay } from './RevocationRelay.js';
-import { reloadRevokedSessions } from './reloadRevokedSessions.js';
 import { registerApplicationRoutes } from './routes/applicationRoutes.js';
 import { registerAuthRoutes } from './routes/authRoutes.js';
 import { registerJwksRoute } from './routes/jwksRoute.js';
@@ -48,15 +48,16 @@ export async function registerAuthentication(
   // durable set (shared by every instance and kept past a restart), so the database adds nothing.
   // Without it they lived in memory, so they are re-read from the database here, before the app
   // listens; a database that cannot answer stops the start rather than quietly reopening the gap.
-  if (!ctx.redis)
-    await reloadRevokedSessions({
-      storage,
-      registry,
-      relay,
+  // text-channels reloads them from the same database when it starts; they are relayed as well for
+  // a text-channels that kept running through our restart and missed some (the relay gives up).
+  if (!ctx.redis) {
+    const sessions = await reloadRevokedSessions(registry, storage.refreshTokens, {
       accessTtlSeconds: config.jwt.accessTtlSeconds,
       now,
       logger: logger.child({ part: 'revocation-reload' }),
     });
+    if (sessions.length > 0) relay?.sendSessions(sessions);
+  }
   ctx.readiness.push({
     name: 'revocation',
     required: false,

@@ -131,6 +131,8 @@ export class GatewayServer implements GatewayCore {
 
     this.revocations = new RevocationWatcher({
       redis: ctx.redis,
+      accounts: ctx.accounts,
+      accessTtlSeconds: ctx.config.jwt.accessTtlSeconds,
       logger: this.logger,
       now: ctx.now,
       onRevoked: (kind, credentialId) => this.guard.revoked(kind, credentialId),

@@ -7,11 +7,17 @@ import {
   type RevocationListener,
   RevocationRegistry,
   type RevokedSession,
+  reloadRevokedSessions,
+  type Storage,
 } from '@driftway/common';
 import type { Redis } from 'ioredis';
 
 export interface RevocationWatcherOptions {
   redis: Redis | null;
+  /** Without Redis: where the session revocations still in force are reloaded from at start. */
+  accounts: Pick<Storage, 'refreshTokens'>;
+  /** ACCESS_TOKEN_TTL_SECONDS: how far back the reload looks, and how long it refuses. */
+  accessTtlSeconds: number;
   logger: Logger;
   now: () => number;
   /** A user session (refresh family) or bot token was revoked: close its gateway sessions. */
@@ -25,7 +31,8 @@ export interface RevocationWatcherOptions {
  * into a RevocationRegistry (checked on IDENTIFY/RESUME) AND turned into closes of live sessions.
  * BUS=redis: the gateway's Redis pub/sub channel. Without Redis the channel is in-process only and
  * the gateway is another process, so the gateway delivers each event over HTTP instead
- * (registerRevocationRoute.ts → onEvent here, exactly as a channel message).
+ * (registerRevocationRoute.ts → onEvent here, exactly as a channel message), and the ones made while
+ * this process was not running are reloaded from the accounts database when it starts.
  */
 export class RevocationWatcher implements RevocationListener {
   readonly registry: RevocationRegistry;
@@ -42,10 +49,25 @@ export class RevocationWatcher implements RevocationListener {
     this.registry = new RevocationRegistry(this.channel, { now: options.now });
   }
 
-  /** Subscribes (resolves once subscribed, or after the channel said loudly that it is not). */
-  start(): Promise<void> {
+  /**
+   * Subscribes (resolves once subscribed, or after the channel said loudly that it is not), then,
+   * without Redis, reloads the session revocations still in force. Rejects if the accounts
+   * database cannot answer: starting would reopen the gap the reload closes.
+   */
+  async start(): Promise<void> {
     // The watcher is the channel's listener and forwards to the registry, so both see every event.
-    return this.channel.start(this);
+    await this.channel.start(this);
+    // With Redis the revoked sessions are already in: the channel's start() read them from Redis's
+    // durable set, kept past any restart. Without it they were only in memory here and in the
+    // gateway's, and the gateway's relay reaches us only while it runs and for ~24 s of retries,
+    // so a text-channels restarted on its own (or before the relay's call) reads the database the
+    // gateway writes instead. Into the registry only: no session of this process exists yet.
+    if (this.options.redis) return;
+    await reloadRevokedSessions(this.registry, this.options.accounts.refreshTokens, {
+      accessTtlSeconds: this.options.accessTtlSeconds,
+      now: this.options.now,
+      logger: this.options.logger.child({ part: 'revocation-reload' }),
+    });
   }
 
   get kind(): 'redis' | 'local' {

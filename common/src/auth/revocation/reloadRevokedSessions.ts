@@ -1,5 +1,7 @@
-import type { Logger, RevocationRegistry, RevokedSession, Storage } from '@driftway/common';
-import type { RevocationRelay } from './RevocationRelay.js';
+import type { Logger } from '../../log/createLogger.js';
+import type { RefreshTokenStore } from '../../storage/ports.js';
+import type { RevokedSession } from './RevocationEvent.js';
+import type { RevocationRegistry } from './RevocationRegistry.js';
 
 /**
  * Margin added to a session revocation beyond the access-token lifetime, covering the verifiers'
@@ -15,42 +17,44 @@ export const MAX_RELOADED_SESSIONS = 100_000;
 
 /**
  * Until when a session revoked at `revokedAt` is refused: no access token of it was issued after
- * that (refresh refuses a revoked family), so the last one expires within one lifetime.
+ * that (refresh refuses a revoked family), so the last one expires within one lifetime. The one
+ * rule for a logout as it happens and for every reload, in every service, so all of them agree.
  */
 export function sessionRevokedUntil(revokedAt: number, accessTtlSeconds: number): number {
   return revokedAt + accessTtlSeconds * 1000 + REVOCATION_MARGIN_MS;
 }
 
 export interface ReloadRevokedSessionsOptions {
-  storage: Storage;
-  registry: RevocationRegistry;
-  /** Embedded mode with TEXT_INTERNAL_URL: text-channels is told too (it restarted with us). */
-  relay: RevocationRelay | null;
+  /** ACCESS_TOKEN_TTL_SECONDS: how long an access token issued just before a revocation lives. */
   accessTtlSeconds: number;
   now: () => number;
   logger: Logger;
+  /** At most this many (the most recent); default MAX_RELOADED_SESSIONS. */
   limit?: number;
 }
 
 /**
- * BUS=local keeps revoked sessions in memory only, so a restarted gateway would accept a
- * logged-out session's access tokens again until they expire. At start-up, before it listens, it
- * re-reads from the database the sessions revoked recently enough for their access tokens to be
- * alive, refuses them here, and relays them to text-channels. Returns how many it reloaded.
+ * Without a durable revocation bus (BUS=local) revoked sessions live in each process's memory, so
+ * a restarted service would accept a logged-out session's access tokens again until they expire.
+ * At start-up, before it serves anyone, a service re-reads from the accounts database the sessions
+ * revoked recently enough for their access tokens to be alive and refuses them in `registry`.
+ * Returns them (the gateway relays them to text-channels).
  */
-export async function reloadRevokedSessions(o: ReloadRevokedSessionsOptions): Promise<number> {
+export async function reloadRevokedSessions(
+  registry: Pick<RevocationRegistry, 'onEvent'>,
+  store: Pick<RefreshTokenStore, 'listRevokedSince'>,
+  o: ReloadRevokedSessionsOptions,
+): Promise<RevokedSession[]> {
   const since = o.now() - (o.accessTtlSeconds * 1000 + REVOCATION_MARGIN_MS);
   const limit = o.limit ?? MAX_RELOADED_SESSIONS;
   // One more than the bound, so "capped" is known rather than guessed from a full page.
-  const found = await o.storage.refreshTokens.listRevokedSince(since, limit + 1);
-  const families = found.slice(0, limit);
-  const sessions: RevokedSession[] = families.map((f) => ({
+  const found = await store.listRevokedSince(since, limit + 1);
+  const sessions: RevokedSession[] = found.slice(0, limit).map((f) => ({
     sessionId: f.familyId,
     until: sessionRevokedUntil(f.revokedAt, o.accessTtlSeconds),
   }));
   // Straight into the registry, not revokeSession(): publishing would only echo them back here.
-  for (const s of sessions) o.registry.onEvent({ type: 'session', ...s });
-  if (sessions.length > 0) o.relay?.sendSessions(sessions);
+  for (const s of sessions) registry.onEvent({ type: 'session', ...s });
   if (found.length > limit)
     o.logger.warn(
       { limit, since },
@@ -60,5 +64,5 @@ export async function reloadRevokedSessions(o: ReloadRevokedSessionsOptions): Pr
     { sessions: sessions.length, since },
     'reloaded recent session revocations from the database',
   );
-  return sessions.length;
+  return sessions;
 }
