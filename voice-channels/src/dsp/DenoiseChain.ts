@@ -160,6 +160,8 @@ export class DenoiseChain {
   private blockMin = Number.POSITIVE_INFINITY;
   private previousBlockMin = Number.POSITIVE_INFINITY;
   private blockFrames = 0;
+  /** Mean power per sample of each 10 ms of the last frame toFloat converted (for the gate). */
+  private readonly framePowers = new Float64Array(MAX_PACKET_SAMPLES / RNNOISE_FRAME);
   /** Mean power per sample of recent noise-only frames. */
   private noiseFloor = 0;
   private quietFrames = 0;
@@ -302,18 +304,27 @@ export class DenoiseChain {
     }
   }
 
-  /** Decoded PCM (opus heap) → float frame (RNNoise heap); returns the frame's energy. */
+  /**
+   * Decoded PCM (opus heap) → float frame (RNNoise heap); returns the frame's energy and keeps each
+   * 10 ms part's mean power in `framePowers`.
+   */
   private toFloat(samples: number): number {
     const words = this.opus.HEAPU32;
     const floats = this.rnnoise.heapF32();
     const from = this.pcmPtr >> 2;
     const to = this.floatPtr >> 2;
     let energy = 0;
-    for (let i = 0; i < samples; i++) {
-      const word = words[from + i] ?? 0;
-      const sample = (((word & 0xff) | ((word >>> 8) & 0xff00)) << 16) >> 16;
-      floats[to + i] = sample;
-      energy += sample * sample;
+    for (let start = 0, part = 0; start < samples; start += RNNOISE_FRAME, part++) {
+      const end = Math.min(samples, start + RNNOISE_FRAME);
+      let partEnergy = 0;
+      for (let i = start; i < end; i++) {
+        const word = words[from + i] ?? 0;
+        const sample = (((word & 0xff) | ((word >>> 8) & 0xff00)) << 16) >> 16;
+        floats[to + i] = sample;
+        partEnergy += sample * sample;
+      }
+      this.framePowers[part] = partEnergy / RNNOISE_FRAME;
+      energy += partEnergy;
     }
     return energy;
   }
@@ -326,23 +337,14 @@ export class DenoiseChain {
     let vad = 0;
     for (let offset = 0; offset < samples; offset += RNNOISE_FRAME) {
       const frame = this.floatPtr + offset * 4;
-      const power = this.gate ? this.framePower(frame >> 2) : 0;
       const p = this.rnnoise.processFrame(this.rnnoiseState, frame, frame);
       if (p > vad) vad = p;
-      if (this.gate) this.applyVoiceGate(p >= VOICE_VAD && this.aboveFloor(power), frame >> 2);
+      if (this.gate) {
+        const power = this.framePowers[offset / RNNOISE_FRAME] ?? 0;
+        this.applyVoiceGate(p >= VOICE_VAD && this.aboveFloor(power), frame >> 2);
+      }
     }
     return vad;
-  }
-
-  /** Mean power per sample of one 10 ms frame of input. */
-  private framePower(start: number): number {
-    const floats = this.rnnoise.heapF32();
-    let energy = 0;
-    for (let i = start; i < start + RNNOISE_FRAME; i++) {
-      const sample = floats[i] ?? 0;
-      energy += sample * sample;
-    }
-    return energy / RNNOISE_FRAME;
   }
 
   /** Tracks the input's noise floor (minimum statistics) and says whether `power` stands above it. */

@@ -48,9 +48,15 @@ export class RtpOutput {
 
   /** Whether anything may be sent now: DTLS connected and ICE consent fresh (RFC 7675). */
   get canSend(): boolean {
+    return this.sendable() !== null;
+  }
+
+  /** The ICE connection to send on, or null while nothing may be sent (see canSend). */
+  private sendable(): IceConnectionInternals | null {
     const dtls = this.dtls;
-    if (dtls.state !== 'connected') return false;
-    return (dtls.iceTransport.connection as unknown as IceConnectionInternals).canSendApplicationData();
+    if (dtls.state !== 'connected') return null;
+    const connection = dtls.iceTransport.connection as unknown as IceConnectionInternals;
+    return connection.canSendApplicationData() ? connection : null;
   }
 
   /** Sends one packet; false when the transport cannot send (not connected, consent expired). */
@@ -64,11 +70,9 @@ export class RtpOutput {
     level: Buffer | undefined,
     payload: Buffer,
   ): boolean {
-    const dtls = this.dtls;
-    if (dtls.state !== 'connected') return false;
-    const connection = dtls.iceTransport.connection as unknown as IceConnectionInternals;
-    if (!connection.canSendApplicationData()) return false;
-    if (dtls.srtp !== this.session) this.keys();
+    const connection = this.sendable();
+    if (connection === null) return false;
+    if (this.dtls.srtp !== this.session) this.keys();
     const packet = (this.writer as SrtpWriter).write(
       stream,
       payloadType,
