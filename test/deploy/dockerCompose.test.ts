@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { GatewayEnv, parseGatewayConfig } from '../../gateway/src/config.js';
 import { parseTextConfig, TextEnv } from '../../text-channels/src/config.js';
 import { parseVoiceConfig, VoiceEnv } from '../../voice-channels/src/config.js';
-import { REPO_ROOT, renderNginx } from './helpers/NginxServer.js';
+import { REPO_ROOT, renderVoiceRoute } from './helpers/NginxServer.js';
 
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
 
@@ -380,18 +380,9 @@ t.test(
     const nginx = config.services.nginx as Service;
     const nginxEnv = nginx.environment ?? {};
     // The edge config as the nginx container renders it, with compose's values.
-    const rendered = renderNginx({
-      NGINX_PORT: nginxEnv.NGINX_PORT ?? '',
-      GATEWAY_UPSTREAM: nginxEnv.GATEWAY_UPSTREAM ?? '',
-      BODY_LIMIT_BYTES: nginxEnv.BODY_LIMIT_BYTES ?? '',
-      NGINX_RESOLVER: nginxEnv.NGINX_RESOLVER ?? '',
-      VOICE_INSTANCE_SUFFIX: nginxEnv.VOICE_INSTANCE_SUFFIX ?? '',
-      VOICE_UPSTREAM_PORT: nginxEnv.VOICE_UPSTREAM_PORT ?? '',
-    });
-    t.teardown(() => rmSync(rendered.dir, { recursive: true, force: true }));
-    const location = rendered.site.match(/location ~ "(\^\/voice\/[^"]+)" \{\s*proxy_pass ([^;]+);/);
-    t.ok(location, 'the edge has the per-instance voice route');
-    const route = new RegExp(location?.[1] ?? '$^');
+    const voiceRoute = renderVoiceRoute(nginxEnv);
+    t.ok(voiceRoute, 'the edge has the per-instance voice route');
+    const route = voiceRoute?.route ?? /$^/;
     t.equal(nginxEnv.NGINX_RESOLVER, '127.0.0.11', 'names are resolved by Docker’s embedded DNS');
     t.ok(nginx.networks?.media !== undefined, 'nginx shares a network with the voice instances');
 
@@ -426,7 +417,7 @@ t.test(
       // Clients reach it through nginx: /voice/<name> → <name><suffix>:<port>/voice.
       const instance = route.exec(new URL(voice.publicUrl).pathname)?.groups?.voice_instance;
       t.equal(instance, name, `nginx routes ${voice.publicUrl} to ${name}`);
-      const upstream = (location?.[2] ?? '').replace('$voice_instance', instance ?? '');
+      const upstream = (voiceRoute?.target ?? '').replace('$voice_instance', instance ?? '');
       t.equal(upstream, `http://${name}:${voice.port}/voice$is_args$args`, 'its service name and port');
       // text-channels reaches it by its service name on `backend`.
       const internal = new URL(voice.internalUrl);

@@ -7,7 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import { GatewayEnv, parseGatewayConfig } from '../../gateway/src/config.js';
 import { parseTextConfig, TextEnv } from '../../text-channels/src/config.js';
 import { parseVoiceConfig, VoiceEnv } from '../../voice-channels/src/config.js';
-import { NGINX_TEMPLATE, REPO_ROOT, renderNginx } from './helpers/NginxServer.js';
+import { NGINX_TEMPLATE, REPO_ROOT, renderVoiceRoute } from './helpers/NginxServer.js';
 
 const KUBECTL = '/usr/bin/kubectl';
 const K8S = join(REPO_ROOT, 'k8s');
@@ -702,20 +702,10 @@ t.test(
 t.test('nginx routes each voice pod’s public path to that pod’s DNS name and port', { skip }, async (t) => {
   const nginx = find('Deployment', 'nginx')?.spec?.template?.spec.containers[0] as Container;
   const env = podEnv(nginx, { name: 'nginx-0', ip: '10.3.0.1' });
-  const rendered = renderNginx({
-    NGINX_PORT: env.NGINX_PORT ?? '',
-    GATEWAY_UPSTREAM: env.GATEWAY_UPSTREAM ?? '',
-    BODY_LIMIT_BYTES: env.BODY_LIMIT_BYTES ?? '',
-    NGINX_RESOLVER: env.NGINX_RESOLVER ?? '',
-    VOICE_INSTANCE_SUFFIX: env.VOICE_INSTANCE_SUFFIX ?? '',
-    VOICE_UPSTREAM_PORT: env.VOICE_UPSTREAM_PORT ?? '',
-  });
-  t.teardown(() => rmSync(rendered.dir, { recursive: true, force: true }));
-  const location = rendered.site.match(/location ~ "(\^\/voice\/[^"]+)" \{\s*proxy_pass ([^;]+);/);
-  t.ok(location, 'the template has the per-instance voice route');
-  // nginx's PCRE named group is also JavaScript syntax.
-  const route = new RegExp(location?.[1] ?? '$^');
-  const target = location?.[2] ?? '';
+  const voiceRoute = renderVoiceRoute(env);
+  t.ok(voiceRoute, 'the template has the per-instance voice route');
+  const route = voiceRoute?.route ?? /$^/;
+  const target = voiceRoute?.target ?? '';
   const statefulSet = voiceChannels();
   const namespace = statefulSet.metadata.namespace;
   for (const ordinal of [0, 1, 9]) {

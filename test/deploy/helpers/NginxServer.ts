@@ -21,6 +21,35 @@ export interface EdgeVariables {
   VOICE_UPSTREAM_PORT: string;
 }
 
+/** The edge's route to one voice instance, as a deployment's settings render it. */
+export interface VoiceRoute {
+  /** The location's path pattern (nginx's PCRE named group is JavaScript syntax too). */
+  route: RegExp;
+  /** Its proxy_pass target, with `$voice_instance` (and `$is_args$args`) still in it. */
+  target: string;
+}
+
+/**
+ * Renders the edge template with a deployment's environment (compose's or a pod's; unset variables
+ * are empty) and reads its per-instance voice route; null when the template has none.
+ */
+export function renderVoiceRoute(env: Partial<Record<keyof EdgeVariables, string>>): VoiceRoute | null {
+  const rendered = renderNginx({
+    NGINX_PORT: env.NGINX_PORT ?? '',
+    GATEWAY_UPSTREAM: env.GATEWAY_UPSTREAM ?? '',
+    BODY_LIMIT_BYTES: env.BODY_LIMIT_BYTES ?? '',
+    NGINX_RESOLVER: env.NGINX_RESOLVER ?? '',
+    VOICE_INSTANCE_SUFFIX: env.VOICE_INSTANCE_SUFFIX ?? '',
+    VOICE_UPSTREAM_PORT: env.VOICE_UPSTREAM_PORT ?? '',
+  });
+  try {
+    const location = rendered.site.match(/location ~ "(\^\/voice\/[^"]+)" \{\s*proxy_pass ([^;]+);/);
+    return location ? { route: new RegExp(location[1] ?? '$^'), target: location[2] ?? '' } : null;
+  } finally {
+    rmSync(rendered.dir, { recursive: true, force: true });
+  }
+}
+
 export interface RenderedNginx {
   dir: string;
   mainConf: string;
