@@ -5,8 +5,8 @@ import { AUDIO_LEVEL_URI } from '../../src/media/audioLevel.js';
 import { VoiceOp } from '../../src/protocol/protocol.js';
 import { cleanSpeech, decodeOpus, encodeOpus, FRAME_SAMPLES, SAMPLE_RATE } from '../helpers/audioFixtures.js';
 import { frameLevels } from '../helpers/engineClient.js';
-import { VoiceClient } from '../helpers/voiceClient.js';
-import { engineIsEmpty, GUILD_ID, startVoice, type VoiceHarness } from '../helpers/voiceHarness.js';
+import type { VoiceClient } from '../helpers/voiceClient.js';
+import { engineIsEmpty, GUILD_ID, joinedClient, startVoice } from '../helpers/voiceHarness.js';
 import {
   type PageFrame,
   type PageSnapshot,
@@ -131,11 +131,6 @@ class ChromiumView {
   }
 }
 
-async function joinWerift(voice: VoiceHarness, userId: string): Promise<VoiceClient> {
-  const token = await voice.token({ userId });
-  return VoiceClient.join(voice.wsUrl, { token, userId, guildId: GUILD_ID, sessionId: `session-${userId}` });
-}
-
 function speak(client: VoiceClient): Promise<void> {
   const end = SPOKEN.from + SPOKEN.count;
   return (
@@ -200,7 +195,7 @@ t.test('a real Chromium talks and listens in a voice room with werift participan
   });
 
   await t.test("Chromium hears a werift participant's speech", async (t) => {
-    const a = await joinWerift(voice, A);
+    const a = await joinedClient(voice, A);
     clients.push(a);
     const mid = await chromium.midOf(A);
     t.equal((await chromium.inbound(mid))?.packetsReceived ?? 0, 0, 'nothing received before A speaks');
@@ -273,7 +268,7 @@ t.test('a real Chromium talks and listens in a voice room with werift participan
 
   await t.test('participants joining and leaving renegotiate Chromium', async (t) => {
     const offers = (await chromium.frames(VoiceOp.OFFER)).length;
-    const b = await joinWerift(voice, B);
+    const b = await joinedClient(voice, B);
     clients.push(b);
     const mid = await chromium.midOf(B);
     t.ok((await chromium.frames(VoiceOp.OFFER)).length > offers, 'Chromium got a new offer');
@@ -319,7 +314,7 @@ t.test('a real Chromium talks and listens in a voice room with werift participan
 
     // docs/voice.md: a freed m-line may carry a later participant, under a new msid.
     const before = await chromium.inbound(mid);
-    const c = await joinWerift(voice, C);
+    const c = await joinedClient(voice, C);
     clients.push(c);
     t.equal(await chromium.midOf(C), mid, "C arrives on B's old m-line");
     const speakingC = speak(c);

@@ -3,6 +3,8 @@ import { freePort } from '@driftway/common/testing';
 import { buildVoice, type VoiceApp } from '../../src/app.js';
 import { parseVoiceConfig, type ResolvedVoiceConfig, resolveSecrets } from '../../src/config.js';
 import { type OpenedVoiceDeps, openVoiceDeps } from '../../src/openVoiceDeps.js';
+import type { EngineClientOptions } from './engineClient.js';
+import { type Identity, VoiceClient } from './voiceClient.js';
 
 export const INTERNAL_SECRET = 'voice-test-internal-secret-0123456789abcdef';
 export const TURN_SECRET = 'voice-test-turn-secret-0123456789';
@@ -55,6 +57,49 @@ export interface VoiceHarnessOptions {
    * decide what a quality test measures (set DSP_WORKERS in env to turn the pool on).
    */
   dsp?: 'default' | 'patient';
+}
+
+/** What `userId` identifies with on the harness instance: a token for it, its session `session-<user>`. */
+export async function identityOf(
+  voice: Pick<VoiceHarness, 'token'>,
+  userId: string,
+  grant: Partial<VoiceGrant> = {},
+): Promise<Identity> {
+  const token = await voice.token({ ...grant, userId });
+  return { token, userId, guildId: GUILD_ID, sessionId: `session-${userId}` };
+}
+
+/** `userId` on the voice WebSocket, identified, without media. */
+export async function identifiedClient(voice: VoiceHarness, userId: string): Promise<VoiceClient> {
+  const client = await VoiceClient.open(voice.wsUrl);
+  await client.identify(await identityOf(voice, userId));
+  return client;
+}
+
+/** `userId` joined with media (a werift client), its token carrying `grant`. */
+export async function joinedClient(
+  voice: VoiceHarness,
+  userId: string,
+  grant: Partial<VoiceGrant> = {},
+  options: EngineClientOptions = {},
+): Promise<VoiceClient> {
+  return VoiceClient.join(voice.wsUrl, await identityOf(voice, userId, grant), options);
+}
+
+/** The voice state text-channels posts to VOICE_STATE_PATH for `userId` in the harness channel. */
+export function voiceStateBody(userId: string, flags: Partial<Record<string, boolean>> = {}) {
+  return {
+    guild_id: GUILD_ID,
+    channel_id: CHANNEL_ID,
+    user_id: userId,
+    session_id: `session-${userId}`,
+    mute: false,
+    deaf: false,
+    self_mute: false,
+    self_deaf: false,
+    suppress: false,
+    ...flags,
+  };
 }
 
 /** A real voice-channels instance (werift engine, real registry) on a free port, closed at teardown. */

@@ -4,21 +4,10 @@ import WebSocket from 'ws';
 import { voiceErrors } from '../../src/errors.js';
 import { MAX_FRAME_BYTES, VoiceClose, VoiceOp } from '../../src/protocol/protocol.js';
 import { VoiceClient } from '../helpers/voiceClient.js';
-import { GUILD_ID, startVoice, type VoiceHarness } from '../helpers/voiceHarness.js';
+import { GUILD_ID, identifiedClient, startVoice } from '../helpers/voiceHarness.js';
 
 const A = '500000000000000001';
 const code = (key: keyof typeof voiceErrors.table) => voiceErrors.table[key].code;
-
-async function identified(voice: VoiceHarness, userId = A): Promise<VoiceClient> {
-  const client = await VoiceClient.open(voice.wsUrl);
-  await client.identify({
-    token: await voice.token({ userId }),
-    userId,
-    guildId: GUILD_ID,
-    sessionId: `session-${userId}`,
-  });
-  return client;
-}
 
 t.test('malformed frames close the socket with documented codes', async (t) => {
   const voice = await startVoice(t);
@@ -80,7 +69,7 @@ t.test('heartbeats are acknowledged; silence, floods and double IDENTIFY close t
   t.equal(await quiet.next(VoiceOp.HEARTBEAT_ACK), 42, 'the ACK echoes the nonce');
   t.match(await quiet.closed, { code: VoiceClose.SESSION_TIMED_OUT, reason: 'No IDENTIFY in time' });
 
-  const twice = await identified(voice);
+  const twice = await identifiedClient(voice, A);
   twice.send(VoiceOp.IDENTIFY, { token: 'x', server_id: GUILD_ID, user_id: A, session_id: 's' });
   t.match(await twice.closed, { code: VoiceClose.ALREADY_AUTHENTICATED });
 
@@ -88,7 +77,7 @@ t.test('heartbeats are acknowledged; silence, floods and double IDENTIFY close t
   for (let i = 0; i < 301; i++) flood.send(VoiceOp.HEARTBEAT, i);
   t.match(await flood.closed, { code: VoiceClose.RATE_LIMITED });
 
-  const silent = await identified(voice);
+  const silent = await identifiedClient(voice, A);
   // The test client heartbeats every half interval; stop it and the server gives up after two.
   silent.stopHeartbeat();
   const closed = (await silent.closed).code;
@@ -100,7 +89,7 @@ t.test('heartbeats are acknowledged; silence, floods and double IDENTIFY close t
 
 t.test('bad signalling gets an ERROR op and the connection stays usable', async (t) => {
   const voice = await startVoice(t);
-  const client = await identified(voice);
+  const client = await identifiedClient(voice, A);
   t.teardown(() => client.close());
   client.autoAnswer = false;
   const offer = await client.next(VoiceOp.OFFER);

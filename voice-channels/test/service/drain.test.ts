@@ -4,28 +4,17 @@ import t from 'tap';
 import { VoiceClose, VoiceOp } from '../../src/protocol/protocol.js';
 import { startTextStandIn } from '../helpers/textStandIn.js';
 import { VoiceClient } from '../helpers/voiceClient.js';
-import { GUILD_ID, startVoice, type VoiceHarness } from '../helpers/voiceHarness.js';
+import { GUILD_ID, identifiedClient, startVoice } from '../helpers/voiceHarness.js';
 
 const A = '800000000000000001';
 const B = '800000000000000002';
 const C = '800000000000000003';
 
-async function identified(voice: VoiceHarness, userId: string): Promise<VoiceClient> {
-  const client = await VoiceClient.open(voice.wsUrl);
-  await client.identify({
-    token: await voice.token({ userId }),
-    userId,
-    guildId: GUILD_ID,
-    sessionId: `session-${userId}`,
-  });
-  return client;
-}
-
 t.test('drain: RECONNECT to everyone, no new sessions, then the stragglers are closed', async (t) => {
   const text = await startTextStandIn(t);
   const voice = await startVoice(t, { textUrl: text.url });
-  const a = await identified(voice, A);
-  const b = await identified(voice, B);
+  const a = await identifiedClient(voice, A);
+  const b = await identifiedClient(voice, B);
   t.teardown(() => Promise.all([a.close(), b.close()]));
   // A leaves when told to reconnect; B ignores it.
   a.next(VoiceOp.RECONNECT).then(() => a.close());

@@ -18,23 +18,13 @@ import {
   INTERNAL_SECRET,
   startVoice,
   type VoiceHarness,
+  voiceStateBody,
 } from '../helpers/voiceHarness.js';
 
 const A = '700000000000000001';
 const B = '700000000000000002';
 
-const state = (userId: string, flags: Record<string, boolean> = {}) => ({
-  guild_id: GUILD_ID,
-  channel_id: CHANNEL_ID,
-  user_id: userId,
-  session_id: `session-${userId}`,
-  mute: false,
-  deaf: false,
-  self_mute: false,
-  self_deaf: false,
-  suppress: false,
-  ...flags,
-});
+const state = voiceStateBody;
 
 async function post(voice: VoiceHarness, path: string, body: unknown, header?: string) {
   const res = await fetch(`${voice.httpUrl}${path}`, {

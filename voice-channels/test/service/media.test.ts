@@ -4,14 +4,14 @@ import t from 'tap';
 import { VoiceOp } from '../../src/protocol/protocol.js';
 import { cleanSpeech, encodeOpus } from '../helpers/audioFixtures.js';
 import { frameLevels } from '../helpers/engineClient.js';
-import { VoiceClient } from '../helpers/voiceClient.js';
+import type { VoiceClient } from '../helpers/voiceClient.js';
 import {
-  CHANNEL_ID,
   engineIsEmpty,
-  GUILD_ID,
   INTERNAL_SECRET,
+  joinedClient,
   startVoice,
   type VoiceHarness,
+  voiceStateBody,
 } from '../helpers/voiceHarness.js';
 
 const A = '300000000000000001';
@@ -22,11 +22,6 @@ const speech = cleanSpeech();
 const packets = encodeOpus(speech);
 const levels = frameLevels(speech);
 
-async function join(voice: VoiceHarness, userId: string): Promise<VoiceClient> {
-  const token = await voice.token({ userId });
-  return VoiceClient.join(voice.wsUrl, { token, userId, guildId: GUILD_ID, sessionId: `session-${userId}` });
-}
-
 /** A speaks for `count` frames (20 ms pacing, with audio levels). */
 function speak(client: VoiceClient, from = 0, count = 50): Promise<void> {
   const media = client.media;
@@ -36,25 +31,14 @@ function speak(client: VoiceClient, from = 0, count = 50): Promise<void> {
 
 async function stateChange(voice: VoiceHarness, userId: string, flags: Partial<Record<string, boolean>>) {
   const calls = new ServiceCalls(INTERNAL_SECRET);
-  return calls.post(voice.httpUrl, VOICE_STATE_PATH, {
-    guild_id: GUILD_ID,
-    channel_id: CHANNEL_ID,
-    user_id: userId,
-    session_id: `session-${userId}`,
-    mute: false,
-    deaf: false,
-    self_mute: false,
-    self_deaf: false,
-    suppress: false,
-    ...flags,
-  });
+  return calls.post(voice.httpUrl, VOICE_STATE_PATH, voiceStateBody(userId, flags));
 }
 
 t.test('three participants: forwarding, mute, deafen and speaking', async (t) => {
   const voice = await startVoice(t);
-  const a = await join(voice, A);
-  const b = await join(voice, B);
-  const c = await join(voice, C);
+  const a = await joinedClient(voice, A);
+  const b = await joinedClient(voice, B);
+  const c = await joinedClient(voice, C);
   t.teardown(async () => {
     await Promise.all([a.close(), b.close(), c.close()]);
   });

@@ -6,18 +6,18 @@ import { encodeOpus, FRAME_SAMPLES, noisySpeech, SAMPLE_RATE } from '../helpers/
 import { measureSuppression } from '../helpers/audioQuality.js';
 import type { ReceivedPacket } from '../helpers/engineClient.js';
 import { frameLevels } from '../helpers/engineClient.js';
-import { VoiceClient } from '../helpers/voiceClient.js';
-import { GUILD_ID, startVoice, type VoiceHarness } from '../helpers/voiceHarness.js';
+import type { VoiceClient } from '../helpers/voiceClient.js';
+import { joinedClient, startVoice, type VoiceHarness } from '../helpers/voiceHarness.js';
 
 const A = '110000000000000001';
 const B = '110000000000000002';
 
-async function join(voice: VoiceHarness, userId: string, channelDefault?: boolean): Promise<VoiceClient> {
-  const token = await voice.token({
+function join(voice: VoiceHarness, userId: string, channelDefault?: boolean): Promise<VoiceClient> {
+  return joinedClient(
+    voice,
     userId,
-    ...(channelDefault === undefined ? {} : { noiseSuppression: channelDefault }),
-  });
-  return VoiceClient.join(voice.wsUrl, { token, userId, guildId: GUILD_ID, sessionId: `session-${userId}` });
+    channelDefault === undefined ? {} : { noiseSuppression: channelDefault },
+  );
 }
 
 /**

@@ -2,18 +2,13 @@ import { waitFor } from '@driftway/common/testing';
 import t from 'tap';
 import { VoiceClose, VoiceOp } from '../../src/protocol/protocol.js';
 import { cleanSpeech, encodeOpus } from '../helpers/audioFixtures.js';
-import { VoiceClient } from '../helpers/voiceClient.js';
-import { engineIsEmpty, GUILD_ID, startVoice, type VoiceHarness } from '../helpers/voiceHarness.js';
+import type { VoiceClient } from '../helpers/voiceClient.js';
+import { engineIsEmpty, joinedClient, startVoice } from '../helpers/voiceHarness.js';
 
 const A = '400000000000000001';
 const B = '400000000000000002';
 const C = '400000000000000003';
 const packets = encodeOpus(cleanSpeech()).slice(100, 140);
-
-async function join(voice: VoiceHarness, userId: string): Promise<VoiceClient> {
-  const token = await voice.token({ userId });
-  return VoiceClient.join(voice.wsUrl, { token, userId, guildId: GUILD_ID, sessionId: `session-${userId}` });
-}
 
 async function hears(listener: VoiceClient, speaker: VoiceClient, speakerId: string): Promise<void> {
   const before = listener.receivedFrom(speakerId);
@@ -26,12 +21,12 @@ async function hears(listener: VoiceClient, speaker: VoiceClient, speakerId: str
 
 t.test('late joins, leaves and a second connection of the same user renegotiate everyone', async (t) => {
   const voice = await startVoice(t);
-  const a = await join(voice, A);
-  const b = await join(voice, B);
+  const a = await joinedClient(voice, A);
+  const b = await joinedClient(voice, B);
   const clients = [a, b];
   t.teardown(() => Promise.all(clients.map((c) => c.close())));
 
-  const c = await join(voice, C);
+  const c = await joinedClient(voice, C);
   clients.push(c);
   const ready = c.all(VoiceOp.READY)[0];
   t.same(
@@ -75,7 +70,7 @@ t.test('late joins, leaves and a second connection of the same user renegotiate 
   t.equal(voice.deps.engine.counts().peerConnections, 2, "B's PeerConnection is gone");
 
   // A second connection of the same user replaces the first (e.g. a client that reconnected).
-  const a2 = await join(voice, A);
+  const a2 = await joinedClient(voice, A);
   clients.push(a2);
   t.match(await a.closed, { code: VoiceClose.SESSION_REPLACED }, 'the older connection closes with 4006');
   const rejoined = await c.next(VoiceOp.PARTICIPANT_JOIN, (d) => d.user_id === A);

@@ -10,30 +10,18 @@ import t from 'tap';
 import { voiceErrors } from '../../src/errors.js';
 import { VoiceClose, VoiceOp } from '../../src/protocol/protocol.js';
 import { startTextStandIn } from '../helpers/textStandIn.js';
-import { VoiceClient } from '../helpers/voiceClient.js';
 import {
   CHANNEL_ID,
   GUILD_ID,
   INTERNAL_SECRET,
+  identifiedClient,
   startVoice,
-  type VoiceHarness,
 } from '../helpers/voiceHarness.js';
 
 const MOD = '600000000000000001';
 const B = '600000000000000002';
 const C = '600000000000000003';
 const OTHER_CHANNEL = '100000000000000077';
-
-async function identified(voice: VoiceHarness, userId: string): Promise<VoiceClient> {
-  const client = await VoiceClient.open(voice.wsUrl);
-  await client.identify({
-    token: await voice.token({ userId }),
-    userId,
-    guildId: GUILD_ID,
-    sessionId: `session-${userId}`,
-  });
-  return client;
-}
 
 t.test('MODERATE is forwarded to text-channels as the moderator, and its answer relayed', async (t) => {
   const text = await startTextStandIn(t);
@@ -65,9 +53,9 @@ t.test('MODERATE is forwarded to text-channels as the moderator, and its answer 
       });
     return { status: 200, body: { user: { id: userId } } };
   };
-  const mod = await identified(voice, MOD);
-  const b = await identified(voice, B);
-  const c = await identified(voice, C);
+  const mod = await identifiedClient(voice, MOD);
+  const b = await identifiedClient(voice, B);
+  const c = await identifiedClient(voice, C);
   t.teardown(() => Promise.all([mod.close(), b.close(), c.close()]));
 
   mod.send(VoiceOp.MODERATE, { user_id: B, mute: true, nonce: 'n1' });
@@ -127,8 +115,8 @@ t.test(
   async (t) => {
     const text = await startTextStandIn(t);
     const voice = await startVoice(t, { textUrl: text.url });
-    const a = await identified(voice, MOD);
-    const b = await identified(voice, B);
+    const a = await identifiedClient(voice, MOD);
+    const b = await identifiedClient(voice, B);
     t.teardown(() => Promise.all([a.close(), b.close()]));
 
     a.send(VoiceOp.SELF_STATE, { self_mute: true, self_deaf: true });
@@ -157,7 +145,7 @@ t.test(
     t.equal(lost.body.reason, 'connection_lost', 'a dropped socket is reported as connection_lost');
 
     await text.close();
-    const c = await identified(voice, C);
+    const c = await identifiedClient(voice, C);
     c.send(VoiceOp.SELF_STATE, { self_mute: true });
     await c.next(VoiceOp.PARTICIPANT_UPDATE, (d) => d.user_id === C && d.self_mute === true);
     t.equal(c.isClosed, null, 'text-channels down: the self state still applies');

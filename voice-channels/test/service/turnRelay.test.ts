@@ -3,7 +3,7 @@ import t from 'tap';
 import { cleanSpeech, encodeOpus } from '../helpers/audioFixtures.js';
 import { Coturn } from '../helpers/coturn.js';
 import { VoiceClient } from '../helpers/voiceClient.js';
-import { GUILD_ID, startVoice, TURN_SECRET } from '../helpers/voiceHarness.js';
+import { identityOf, startVoice, TURN_SECRET } from '../helpers/voiceHarness.js';
 
 const A = '120000000000000001';
 const B = '120000000000000002';
@@ -12,19 +12,13 @@ t.test("a relay-only client connects through a real coturn with READY's TURN cre
   const coturn = await Coturn.start({ secret: TURN_SECRET });
   t.teardown(() => coturn.kill());
   const voice = await startVoice(t, { env: { TURN_URLS: coturn.url, TURN_SECRET } });
-  const identity = async (userId: string) => ({
-    token: await voice.token({ userId }),
-    userId,
-    guildId: GUILD_ID,
-    sessionId: `session-${userId}`,
-  });
   // READY's ice_servers are the only TURN credentials A has: connecting proves coturn accepts them.
-  const a = await VoiceClient.join(voice.wsUrl, await identity(A), { iceTransportPolicy: 'relay' }).catch(
-    (err) => {
-      throw new Error(`${(err as Error).message}\ncoturn log:\n${coturn.log}`);
-    },
-  );
-  const b = await VoiceClient.join(voice.wsUrl, await identity(B));
+  const a = await VoiceClient.join(voice.wsUrl, await identityOf(voice, A), {
+    iceTransportPolicy: 'relay',
+  }).catch((err) => {
+    throw new Error(`${(err as Error).message}\ncoturn log:\n${coturn.log}`);
+  });
+  const b = await VoiceClient.join(voice.wsUrl, await identityOf(voice, B));
   t.teardown(() => Promise.all([a.close(), b.close()]));
   const candidates = a.media?.pc.iceTransports[0]?.connection.localCandidates ?? [];
   t.ok(
